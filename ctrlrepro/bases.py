@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .core import repo_root, atomic_write_text, check_scale
+from .core import repo_root, atomic_write_text, check_scale, replace_dir
 from .diffusion import (make_scheduler, sample, UNetFn, TransformerFn, Trainer, TensorDictDataset, to_uint8)
 
 # %% auto #0
@@ -219,13 +219,7 @@ def save_base(base: Base, path, meta: dict | None = None) -> Path:
     elif base.vae is not None: base.vae.save_pretrained(tmp / 'vae', safe_serialization=True)
     info = dict(name=base.name, kind=base.kind, **base.meta, **(meta or {}))
     atomic_write_text(tmp / 'base.json', json.dumps(info, indent=1, default=str) + '\n')
-    old = path.with_name(path.name + '.old')
-    if path.exists():
-        if old.exists(): shutil.rmtree(old)
-        path.rename(old)
-    tmp.rename(path)
-    if old.exists(): shutil.rmtree(old)
-    return path
+    return replace_dir(tmp, path)
 
 def _resolve(name_or_dir, scale):
     p = Path(str(name_or_dir))

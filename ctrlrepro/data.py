@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 import torch
 from torch.utils.data import Dataset
+from .core import repo_root, atomic_write_text
 
 # %% auto #0
 __all__ = ['FASHION_MNIST_DIR', 'NOTO_FONT', 'OPENMOJI_VERSION', 'OPENMOJI_TGZ_SHA256', 'NOTO_FONT_SHA256',
@@ -20,23 +21,9 @@ __all__ = ['FASHION_MNIST_DIR', 'NOTO_FONT', 'OPENMOJI_VERSION', 'OPENMOJI_TGZ_S
            'condition', 'EmojiDataset', 'prepare']
 
 # %% ../nbs/04_data.ipynb #bd9069c1
-def _repo_root() -> Path:
-    try:
-        from ctrlrepro.core import repo_root
-        return Path(repo_root())
-    except Exception:
-        pass
-    starts = [Path.cwd()]
-    try: starts.insert(0, Path(__file__).resolve().parent)
-    except NameError: pass
-    for s in starts:
-        for p in [s, *s.parents]:
-            if (p / "settings.ini").exists(): return p
-    return Path.cwd()
-
 def data_dir() -> Path:
     "Cache directory for datasets: `$CTRLREPRO_DATA` or `<repo>/data` (created if missing)."
-    d = Path(os.environ.get("CTRLREPRO_DATA") or (_repo_root() / "data"))
+    d = Path(os.environ.get("CTRLREPRO_DATA") or (repo_root() / "data"))
     d.mkdir(parents=True, exist_ok=True)
     return d
 
@@ -573,6 +560,5 @@ def prepare(names=None, install: bool = True, force: bool = False, verbose: bool
     p = data_dir() / "DATASETS.json"
     old = json.loads(p.read_text()) if p.exists() else {}
     old.update(summary)
-    fd, tmp = tempfile.mkstemp(dir=p.parent); os.close(fd)
-    Path(tmp).write_text(json.dumps(old, indent=1)); os.replace(tmp, p)
+    atomic_write_text(p, json.dumps(old, indent=1))
     return summary

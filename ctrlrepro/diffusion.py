@@ -12,7 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .core import atomic_save_safetensors, load_safetensors, atomic_write_text
+from .core import atomic_save_safetensors, load_safetensors, atomic_write_text, replace_dir
 
 # %% auto #0
 __all__ = ['SCHEDULERS', 'make_scheduler', 'drop_cond', 'training_step', 'UNetFn', 'TransformerFn', 'sample', 'to_uint8',
@@ -274,13 +274,7 @@ class Trainer:
         sd = self.opt.state_dict()
         torch.save(sd, tmp / 'optimizer.pt')
         atomic_write_text(tmp / 'state.json', json.dumps(dict(step=self.step, seed=self.seed, losses=self.losses[-1000:])))
-        old = path.with_name(path.name + '.old')
-        if path.exists():
-            if old.exists(): shutil.rmtree(old)
-            path.rename(old)
-        tmp.rename(path)
-        if old.exists(): shutil.rmtree(old)
-        return path
+        return replace_dir(tmp, path)
 
     def load_checkpoint(self, path=None):
         "Resume from `path` (default `ckpt_dir/last`). Returns the step reached."
