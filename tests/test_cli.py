@@ -17,7 +17,7 @@ if fail: raise RuntimeError("asked to fail")
 rec = RunRecord("demo/hello", P)
 rec.add({CELL.artifact!r}, {CELL.row!r}, {CELL.column!r}, P["n"] * 1.5, {CELL.unit!r}, "parameter count", "exact",
         paper="controlnext")
-rec.curve("twice", [0, 1, 2], [0, P["n"], 2 * P["n"]], artifact="Fig. 3", paper="controlnext")
+rec.curve("twice", [0, 1, 2], [0, P["n"], 2 * P["n"]], artifact="Fig. 9", paper="controlnext")
 rec.save(out)
 '''
 
@@ -75,7 +75,7 @@ def test_run_skip_force_and_report(cli, sandbox):
     assert hit['paper value'].iloc[0] == CELL.value
     assert set(table.artifact) >= {'Table 1', 'Table 2'}
     assert (table[table.artifact == 'Table 2'].status == 'pending').all()
-    assert (sandbox/'figures'/'controlnext'/'fig3.png').exists()
+    assert (sandbox/'figures'/'controlnext'/'fig9.png').exists()
     assert (sandbox/'results'/'report'/'controlnext.ipynb').exists()
 
 
