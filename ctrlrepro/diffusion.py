@@ -88,20 +88,26 @@ def training_step(model_fn, batch: dict, scheduler, prediction_type: str = 'epsi
     return (loss, pred) if return_pred else loss
 
 # %% ../nbs/06_diffusion.ipynb #2b010523
-class UNetFn(nn.Module):
+class _CondFn(nn.Module):
+    "What the adapters share: token ids -> text-encoder states, and a scalar timestep -> one per sample."
+    def encode(self, cond):
+        if self.text_encoder is None or cond is None or cond.is_floating_point(): return cond
+        return self.text_encoder(input_ids=cond)[0]
+    @staticmethod
+    def times(t, x):
+        t = t if torch.is_tensor(t) else torch.tensor(t)
+        return t.expand(x.shape[0]) if t.dim() == 0 else t
+
+class UNetFn(_CondFn):
     "Adapter `(x_t, t, cond) -> prediction` for a `UNet2DConditionModel`-like denoiser (+ optional text encoder)."
     def __init__(self, unet, text_encoder=None):
         super().__init__()
         self.unet, self.text_encoder = unet, text_encoder
-    def encode(self, cond):
-        if self.text_encoder is None or cond is None or cond.is_floating_point(): return cond
-        return self.text_encoder(input_ids=cond)[0]
     def forward(self, x, t, cond, **kw):
-        t = t if torch.is_tensor(t) else torch.tensor(t)
-        if t.dim() == 0: t = t.expand(x.shape[0])
+        t = self.times(t, x)
         return self.unet(x, t, encoder_hidden_states=self.encode(cond), **kw).sample
 
-class TransformerFn(nn.Module):
+class TransformerFn(_CondFn):
     """Adapter for transformer denoisers: `PixArtTransformer2DModel` (caption cross-attention, `cond` = token ids
     with a text encoder, or embeddings) or `DiTTransformer2DModel` (`cond` = class labels)."""
     def __init__(self, transformer, text_encoder=None):
@@ -109,12 +115,8 @@ class TransformerFn(nn.Module):
         self.transformer, self.text_encoder = transformer, text_encoder
         params = inspect.signature(type(transformer).forward).parameters
         self.uses_text = 'encoder_hidden_states' in params and 'class_labels' not in params
-    def encode(self, cond):
-        if self.text_encoder is None or cond is None or cond.is_floating_point(): return cond
-        return self.text_encoder(input_ids=cond)[0]
     def forward(self, x, t, cond, **kw):
-        t = t if torch.is_tensor(t) else torch.tensor(t)
-        if t.dim() == 0: t = t.expand(x.shape[0])
+        t = self.times(t, x)
         if self.uses_text:
             out = self.transformer(x, encoder_hidden_states=self.encode(cond), timestep=t,
                                    added_cond_kwargs=dict(resolution=None, aspect_ratio=None), **kw).sample
