@@ -95,8 +95,8 @@ BASE_CONFIGS = {
         smoke=dict(kind='transformer', model=_pixart_cfg(1, 2, 8, 16), text=_text_cfg(16, 1, 2)),
         cpu=dict(kind='transformer', model=_pixart_cfg(6, 4, 32, 128), text=_text_cfg(128, 3, 4))),
 }
-TRAIN_SCHEDULE = dict(num_train_timesteps=1000, beta_schedule='linear', beta_start=1e-4, beta_end=0.02,
-                      prediction_type='epsilon')
+TRAIN_SCHEDULE = dict(num_train_timesteps=1000, beta_schedule='squaredcos_cap_v2', prediction_type='v_prediction',
+                      timestep_spacing='trailing')
 
 def base_dir(name: str, scale: str = 'cpu') -> Path:
     "Where base `name` lives at `scale`: `results/<scale>/world/bases/<name>/`."
@@ -306,7 +306,7 @@ def train_base(name: str = 'tiny-sd', scale: str = 'smoke', steps: int = 2, batc
     ckpt = out.with_name(out.name + '.ckpt')
     if force and ckpt.exists(): shutil.rmtree(ckpt)
     tr = Trainer(fn, base.scheduler, ds, batch_size=batch_size, lr=lr, warmup_steps=cfg['warmup_steps'],
-                 prediction_type='epsilon', cond_dropout=0.1, uncond=base.uncond_ids, ema_decay=ema_decay, seed=seed,
+                 prediction_type=base.prediction_type, cond_dropout=0.1, uncond=base.uncond_ids, ema_decay=ema_decay, seed=seed,
                  ckpt_dir=ckpt, ckpt_every=100, cpu_fast=cpu_fast, channels_last=False, max_grad_norm=1.0)
     t0 = time.time()
     tr.fit(steps, max_seconds=None if minutes is None else minutes * 60 - 0, progress=progress)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_data.ipynb #d141635d
 from __future__ import annotations
-import os, io, gzip, json, hashlib, shutil, subprocess, tarfile, tempfile, unicodedata, math
+import os, io, gzip, json, hashlib, re, shutil, subprocess, tarfile, tempfile, unicodedata, math
 from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -188,12 +188,22 @@ def _openmoji_tgz(install: bool = False) -> Path:
         raise ValueError(f"checksum mismatch for {tgz} (sha256 {sha}); delete it and run prepare(['openmoji'])")
     return tgz
 
+def _drop_dangling_markers(svg: bytes) -> bytes:
+    """Remove `marker-start/mid/end="url(#id)"` attributes whose `id` the document does not define. SVG draws no
+    marker for a missing reference (librsvg does exactly that); cairosvg 2.x crashes on it instead (one OpenMoji
+    flag, 1F3F4-E0065-E0073-E0063-E006D-E007F, references an undefined `#Dot`)."""
+    text = svg.decode("utf-8")
+    ids = set(re.findall(r'\bid="([^"]+)"', text))
+    return re.sub(r'\s+marker-(?:start|mid|end)="url\(#([^)"]+)\)"',
+                  lambda m: m.group(0) if m.group(1) in ids else "", text).encode("utf-8")
+
 def _render_svg(args):
-    "SVG bytes -> RGBA uint8 px x px: cairosvg, falling back to `rsvg-convert` (librsvg2-bin) where cairosvg fails."
+    """SVG bytes -> RGBA uint8 px x px with cairosvg (after dropping dangling marker references), falling back to
+    `rsvg-convert` (librsvg2-bin) where cairosvg still fails."""
     svg, px = args
     try:
         import cairosvg
-        png = cairosvg.svg2png(bytestring=svg, output_width=px, output_height=px)
+        png = cairosvg.svg2png(bytestring=_drop_dangling_markers(svg), output_width=px, output_height=px)
     except Exception as err:
         exe = shutil.which("rsvg-convert")
         if exe is None:
