@@ -14,7 +14,7 @@ setuptools.setup(
     license='Apache-2.0', author=cfg['author'], author_email=cfg['author_email'],
     packages=setuptools.find_packages(include=['ctrlrepro', 'ctrlrepro.*']),
     include_package_data=True,
-    package_data={'ctrlrepro': ['registry/*.json', 'paper_numbers/*.csv', 'targets.csv']},
+    package_data={'ctrlrepro': ['registry/*.json', 'paper_numbers/*.csv', 'targets.csv', 'assets/*.safetensors']},
     install_requires=reqs, extras_require={'dev': dev_reqs},
     python_requires='>=' + cfg['min_python'],
     entry_points={'console_scripts': scripts, 'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},

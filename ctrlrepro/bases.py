@@ -157,6 +157,16 @@ class Base:
         if self.vae is None: return z
         return self.vae.decode(z / self.vae.config.scaling_factor).sample
 
+    def make_sampler(self, sampler: str = 'ddim', clip_sample: bool | None = None):
+        """The sampling scheduler (`'ddim'`, `'ddpm'` or `'dpm'`) on this base's training schedule. `clip_sample`
+        (default: on for pixel-space / space-to-depth bases, whose model space is bounded in [-1, 1]) clips each
+        step's x0 prediction, as in the original DDPM sampler (`thresholding` for DPM-Solver)."""
+        if clip_sample is None: clip_sample = self.vae is None or isinstance(self.vae, PixelUnshuffleAE)
+        skw = {}
+        if clip_sample:
+            skw = dict(thresholding=True, sample_max_value=1.0) if sampler == 'dpm' else dict(clip_sample=True, clip_sample_range=1.0)
+        return make_scheduler(sampler, config=self.scheduler.config, **skw)
+
     @torch.no_grad()
     def generate(self, captions, guidance_scale: float = 3.0, steps: int = 25, seed: int = 0, sampler: str = 'ddim',
                  batch_size: int = 64, progress: bool = False, model_fn=None, clip_sample: bool | None = None,
@@ -166,11 +176,7 @@ class Base:
         `clip_sample` (default: on for pixel-space / space-to-depth bases, whose model space is bounded in [-1, 1])
         clips each step's x0 prediction, as in the original DDPM sampler (`thresholding` for DPM-Solver)."""
         captions = [captions] if isinstance(captions, str) else list(captions)
-        if clip_sample is None: clip_sample = self.vae is None or isinstance(self.vae, PixelUnshuffleAE)
-        skw = {}
-        if clip_sample:
-            skw = dict(thresholding=True, sample_max_value=1.0) if sampler == 'dpm' else dict(clip_sample=True, clip_sample_range=1.0)
-        sch = make_scheduler(sampler, config=self.scheduler.config, **skw)
+        sch = self.make_sampler(sampler, clip_sample)
         fn = model_fn or self.model_fn()
         was = fn.training; fn.eval()
         outs = []

@@ -598,18 +598,24 @@ def mini_budget(scale, name, **over):
     b.update({k: v for k, v in over.items() if v is not None})
     return b
 
+def _classifier_id() -> str:
+    "The metric network behind FD-FMNIST / class accuracy: file name + sha256 prefix (part of each run's cache key)."
+    from ctrlrepro.metrics import fmnist_classifier
+    p = fmnist_classifier().path
+    return f"{p.name}:{hashlib.sha256(p.read_bytes()).hexdigest()[:12]}"
+
 def train_mini(name, scale='smoke', seed=0, steps=2, batch=128, lr=5e-4, n_eval=1000, eval_steps=25, guidance=2.0,
                curve_points=(), p_uncond=0.1, threads=None, force=False, progress=True, cache_only=False):
     """Train + evaluate one named mini run, cached in `results/<scale>/can/runs/`. Returns the summary dict.
     `curve_points`: extra training steps at which FD / accuracy are measured (Fig. 8). With `cache_only`, return
     None instead of training when no matching cached run exists."""
-    from ctrlrepro.core import repo_root, atomic_write_text, atomic_save_safetensors, set_threads
+    from ctrlrepro.core import repo_root, atomic_write_text, atomic_save_safetensors, set_threads, git_info
     from diffusers import DDPMScheduler
     from tqdm.auto import tqdm
     smoke = scale == 'smoke'
     settings = dict(name=name, run=MINI_RUNS[name], seed=seed, steps=steps, batch=batch, lr=lr, n_eval=n_eval,
                     eval_steps=eval_steps, guidance=guidance, curve_points=sorted(curve_points), p_uncond=p_uncond, smoke=smoke,
-                    res=MINI_RES, patch=MINI_PATCH, sampler='dpmsolver++2M+thresholding')
+                    res=MINI_RES, patch=MINI_PATCH, sampler='dpmsolver++2M+thresholding', classifier=_classifier_id())
     key = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:12]
     rdir = repo_root() / 'results' / scale / 'can' / 'runs'
     summ = rdir / f'{name}-seed{seed}.json'
@@ -658,7 +664,9 @@ def train_mini(name, scale='smoke', seed=0, steps=2, batch=128, lr=5e-4, n_eval=
     d = dict(key=key, settings=settings, fd=m['fd'], acc=m['acc'], curve=curve,
              params=count_params(model), generator_params=sum(generator_params(model).values()),
              train_seconds=round(t_train, 1), total_seconds=round(time.time() - t0, 1),
-             final_loss=float(np.mean(losses[-50:])), grid=str(png.relative_to(repo_root())))
+             final_loss=float(np.mean(losses[-50:])), grid=str(png.relative_to(repo_root())),
+             provenance=dict(zip(('git_commit', 'git_dirty'), git_info()), torch_threads=torch.get_num_threads(),
+                             finished=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())))
     atomic_write_text(summ, json.dumps(d, indent=1) + '\n')
     return d
 
@@ -685,6 +693,16 @@ def _mean_sd(v):
     if not v: return None, None
     return float(np.mean(v)), (float(np.std(v, ddof=1)) if len(v) > 1 else None)
 
+def _provenance(runs):
+    "Where the cached runs were trained: 'trained at <commit>[+dirty]' per distinct commit."
+    tags = []
+    for r in runs:
+        p = r.get('provenance') or {}
+        t = (f"{p['git_commit'][:7]}{'+dirty' if p.get('git_dirty') else ''}" if p.get('git_commit')
+             else 'a commit not recorded in the run cache (see git log of results/cpu/can/runs)')
+        if t not in tags: tags.append(t)
+    return 'trained at ' + ', '.join(tags)
+
 def add_mini_rows(rec, artifact, rows, res, fd_col='FID', acc_col='CLIP score', arch_note=''):
     "rows: paper row label -> run name. Adds FD-FMNIST and class-accuracy cells; returns a summary DataFrame."
     import pandas as pd
@@ -698,7 +716,7 @@ def add_mini_rows(rec, artifact, rows, res, fd_col='FID', acc_col='CLIP score', 
         note = (f"run {name}; {len(runs)} seed(s){'; ' + per if per else ''}; " +
                 (f"sd FD {fd_sd:.2f}, acc {acc_sd:.1f}; " if fd_sd is not None else '') +
                 (f"{runs[0]['params']:,} params, {s0['steps']} steps x batch {s0['batch']}, {s0['n_eval']} samples, "
-                 f"DPM-Solver++ {s0['eval_steps']} steps, CFG {s0['guidance']}" if runs else 'not run yet') + arch_note)
+                 f"DPM-Solver++ {s0['eval_steps']} steps, CFG {s0['guidance']}; {_provenance(runs)}" if runs else 'not run yet') + arch_note)
         rec.add(artifact, label, fd_col, None if fd is None else round(fd, 2), '', FD_METRIC, st, note)
         rec.add(artifact, label, acc_col, None if acc is None else round(acc, 1), '%', ACC_METRIC, st, note)
         tab.append(dict(row=label, run=name, seeds=len(runs), fd=fd, fd_sd=fd_sd, acc=acc, acc_sd=acc_sd,

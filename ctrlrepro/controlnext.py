@@ -690,9 +690,9 @@ def batch_fn(x0, control, ehs, uncond, batch_size: int, seed: int = 0, p_drop: f
 def controlled_generate(model, base, ehs, control, uncond, steps: int = 15, guidance: float = 3.0, seed: int = 1234,
                         control_scale: float = 1.0, sampler: str = 'ddim'):
     "Images (B,3,H,W in [-1, 1]) from `model` (a ControlledUNet over `base`) with CFG; control=None: the plain model."
-    from ctrlrepro.diffusion import sample, make_scheduler
+    from ctrlrepro.diffusion import sample
     kw = dict(control=control, control_scale=control_scale) if control is not None else {}
-    z = sample(model, make_scheduler(sampler, config=base.scheduler.config), (len(ehs), *base.sample_shape), cond=ehs,
+    z = sample(model, base.make_sampler(sampler), (len(ehs), *base.sample_shape), cond=ehs,
                uncond=uncond, guidance_scale=guidance, steps=steps, seed=seed, model_kwargs=kw)
     return base.decode(z).clamp(-1, 1)
 
