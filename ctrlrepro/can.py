@@ -4,11 +4,12 @@
 
 # %% auto #0
 __all__ = ['COND_MODULES', 'CONDITIONS', 'IMPLS', 'CAN_DESIGN', 'MINI_SIZES', 'MINI_PRESETS', 'CURVE_RUNS', 'RUN_ORDER',
-           'SMOKE_SIZE', 'MINI_RUNS', 'MINI_RES', 'MINI_PATCH', 'MINI_SEEDS', 'FD_METRIC', 'ACC_METRIC',
-           'check_cond_modules', 'check_choice', 'timestep_embedding', 'check_labels', 'WeightGenerator',
+           'SMOKE_SIZE', 'MINI_RUNS', 'MINI_RES', 'MINI_PATCH', 'MINI_SCHEDULE', 'MINI_SEEDS', 'FD_METRIC',
+           'ACC_METRIC', 'check_cond_modules', 'check_choice', 'timestep_embedding', 'check_labels', 'WeightGenerator',
            'KernelSelector', 'CondConv2d', 'CondLinear', 'Attention', 'Mlp', 'UViTBlock', 'UViT', 'sincos_2d',
-           'modulate', 'DiTBlock', 'DiT', 'generator_params', 'count_params', 'mini_model', 'sample_images', 'evaluate',
-           'mini_budget', 'train_mini', 'mini_seeds', 'mini_results', 'add_mini_rows', 'gain_row', 'pd_isna']
+           'modulate', 'DiTBlock', 'DiT', 'generator_params', 'count_params', 'mini_model', 'ClassCondFn',
+           'sample_images', 'evaluate', 'mini_budget', 'train_mini', 'mini_seeds', 'mini_results', 'add_mini_rows',
+           'gain_row', 'pd_isna']
 
 # %% ../nbs/12_can.ipynb #3a51fe49
 import math, warnings
@@ -534,30 +535,33 @@ def _metrics_tools(smoke):
     net = fmnist_classifier()
     return FMNISTExtractor(net), net
 
+class ClassCondFn(nn.Module):
+    """Adapter `(x_t, t, class labels) -> epsilon` that lets `ctrlrepro.diffusion` (training step, `Trainer`,
+    `sample`) drive a CAN UViT / DiT: a scalar `t` is broadcast, and a learned-sigma half of the output is dropped."""
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+    def forward(self, x, t, cond, **kw):
+        t = t if torch.is_tensor(t) else torch.tensor(t)
+        t = t.expand(x.shape[0]) if t.dim() == 0 else t
+        return self.model(x, t, cond)[:, :x.shape[1]]
+
+MINI_SCHEDULE = dict(num_train_timesteps=1000, beta_schedule='squaredcos_cap_v2', prediction_type='epsilon')
+
 @torch.no_grad()
-def sample_images(model, labels, steps=25, guidance=2.0, seed=0, batch=500, num_train_timesteps=1000):
-    "DPM-Solver++(2M) sampling with classifier-free guidance; returns images in [-1, 1]."
-    from diffusers import DPMSolverMultistepScheduler
-    model.eval()
+def sample_images(model, labels, steps=25, guidance=2.0, seed=0, batch=500):
+    """Class-conditional samples (images in [-1, 1]) with classifier-free guidance (the null class is
+    `num_classes`), by `ctrlrepro.diffusion.sample` with DPM-Solver++ (2M). Pixel space: the x0 prediction is
+    thresholded to [-1, 1]; without it the first steps of the cosine schedule (alpha ~ 0 at t = 999) blow it up."""
+    from ctrlrepro.diffusion import make_scheduler, sample
     c = model.config
-    null = torch.full((1,), c.num_classes, dtype=torch.long)
-    out = []
-    g = torch.Generator().manual_seed(seed)
-    for i in range(0, len(labels), batch):
-        y = labels[i:i + batch]; B = len(y)
-        # pixel space: DPM-Solver++ with (dynamic) thresholding of the x0 prediction to [-1, 1]; without it the
-        # first steps of the cosine schedule (alpha ~ 0 at t = 999) blow the x0 estimate up
-        sch = DPMSolverMultistepScheduler(num_train_timesteps=num_train_timesteps, beta_schedule='squaredcos_cap_v2',
-                                          algorithm_type='dpmsolver++', solver_order=2, prediction_type='epsilon',
-                                          thresholding=True, sample_max_value=1.0)
-        sch.set_timesteps(steps)
-        x = torch.randn(B, c.in_channels, c.sample_size, c.sample_size, generator=g)
-        for t in sch.timesteps:
-            tt = t.expand(2 * B)
-            e = model(torch.cat([x, x]), tt, torch.cat([y, null.expand(B)]))
-            ec, eu = e[:B, :c.in_channels], e[B:, :c.in_channels]
-            x = sch.step(eu + guidance * (ec - eu), t, x).prev_sample
-        out.append(x.clamp(-1, 1))
+    fn = ClassCondFn(model).eval()
+    sch = make_scheduler('dpm', **MINI_SCHEDULE, algorithm_type='dpmsolver++', solver_order=2, thresholding=True,
+                         sample_max_value=1.0)
+    null = torch.tensor(c.num_classes)
+    out = [sample(fn, sch, (len(y), c.in_channels, c.sample_size, c.sample_size), cond=y, uncond=null,
+                  guidance_scale=guidance, steps=steps, seed=seed * 1000 + i // batch).clamp(-1, 1)
+           for i, y in ((i, labels[i:i + batch]) for i in range(0, len(labels), batch))]
     return torch.cat(out)
 
 def evaluate(model, n, smoke, steps=25, guidance=2.0, seed=0):
@@ -598,24 +602,26 @@ def mini_budget(scale, name, **over):
     b.update({k: v for k, v in over.items() if v is not None})
     return b
 
-def _classifier_id() -> str:
-    "The metric network behind FD-FMNIST / class accuracy: file name + sha256 prefix (part of each run's cache key)."
+def _classifier_id(smoke: bool = False) -> str:
+    """The metric network behind FD-FMNIST / class accuracy: file name + sha256 prefix (part of each run's cache key);
+    at smoke scale a random network (see `_metrics_tools`)."""
+    if smoke: return 'random FMNISTNet (smoke)'
     from ctrlrepro.metrics import fmnist_classifier
     p = fmnist_classifier().path
     return f"{p.name}:{hashlib.sha256(p.read_bytes()).hexdigest()[:12]}"
 
 def train_mini(name, scale='smoke', seed=0, steps=2, batch=128, lr=5e-4, n_eval=1000, eval_steps=25, guidance=2.0,
-               curve_points=(), p_uncond=0.1, threads=None, force=False, progress=True, cache_only=False):
+               curve_points=(), p_uncond=0.1, threads=None, force=False, progress=True, cache_only=False,
+               mixed_precision='no'):
     """Train + evaluate one named mini run, cached in `results/<scale>/can/runs/`. Returns the summary dict.
     `curve_points`: extra training steps at which FD / accuracy are measured (Fig. 8). With `cache_only`, return
     None instead of training when no matching cached run exists."""
     from ctrlrepro.core import repo_root, atomic_write_text, atomic_save_safetensors, set_threads, git_info
-    from diffusers import DDPMScheduler
-    from tqdm.auto import tqdm
     smoke = scale == 'smoke'
     settings = dict(name=name, run=MINI_RUNS[name], seed=seed, steps=steps, batch=batch, lr=lr, n_eval=n_eval,
                     eval_steps=eval_steps, guidance=guidance, curve_points=sorted(curve_points), p_uncond=p_uncond, smoke=smoke,
-                    res=MINI_RES, patch=MINI_PATCH, sampler='dpmsolver++2M+thresholding', classifier=_classifier_id())
+                    res=MINI_RES, patch=MINI_PATCH, sampler='dpmsolver++2M+thresholding', classifier=_classifier_id(smoke),
+                    loop='ctrlrepro.diffusion.Trainer', mixed_precision=mixed_precision)
     key = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:12]
     rdir = repo_root() / 'results' / scale / 'can' / 'runs'
     summ = rdir / f'{name}-seed{seed}.json'
@@ -623,38 +629,31 @@ def train_mini(name, scale='smoke', seed=0, steps=2, batch=128, lr=5e-4, n_eval=
         d = json.loads(summ.read_text())
         if d.get('key') == key: return d
     if cache_only: return None
+    from ctrlrepro.diffusion import Trainer, TensorDictDataset, make_scheduler
     set_threads(threads)
     torch.manual_seed(seed)
     model = mini_model(name, smoke=smoke)
     x_all, y_all = _fmnist_tensors('train', smoke, seed=seed, size=model.config.sample_size)
-    sch = DDPMScheduler(num_train_timesteps=1000, beta_schedule='squaredcos_cap_v2', prediction_type='epsilon')
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0, betas=(0.9, 0.99))
-    warm = max(1, min(100, steps // 10))
-    lr_sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm))
-    g = torch.Generator().manual_seed(seed)
+    fn = ClassCondFn(model)
+    # Sec. 3.1 of the paper trains with AdamW; the loop is the shared one of ctrlrepro.diffusion (epsilon loss, 10 %
+    # class dropout to the null class for classifier-free guidance, linear warm-up, gradient clipping at 1)
+    tr = Trainer(fn, make_scheduler('ddpm', **MINI_SCHEDULE), TensorDictDataset(pixel_values=x_all, cond=y_all),
+                 batch_size=batch, lr=lr, betas=(0.9, 0.99), weight_decay=0.0, max_grad_norm=1.0,
+                 warmup_steps=max(1, min(100, steps // 10)), prediction_type='epsilon', cond_dropout=p_uncond,
+                 uncond=torch.tensor(model.config.num_classes), seed=seed, mixed_precision=mixed_precision,
+                 channels_last=False)
     curve = dict(step=[], fd=[], acc=[])
-    t0, t_train = time.time(), 0.0
-    bar = tqdm(range(1, steps + 1), desc=name, disable=not progress, mininterval=10)
-    losses = []
-    for step in bar:
-        ts = time.time()
-        model.train()
-        idx = torch.randint(0, len(x_all), (batch,), generator=g)
-        x0, y = x_all[idx], y_all[idx].clone()
-        y[torch.rand(batch, generator=g) < p_uncond] = model.config.num_classes
-        noise = torch.randn(x0.shape, generator=g)
-        t = torch.randint(0, 1000, (batch,), generator=g)
-        xt = sch.add_noise(x0, noise, t)
-        pred = model(xt, t, y)[:, :1]
-        loss = F.mse_loss(pred, noise)
-        opt.zero_grad(set_to_none=True); loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0); opt.step(); lr_sched.step()
-        losses.append(loss.item()); t_train += time.time() - ts
-        if step % 50 == 0: bar.set_postfix(loss=f'{np.mean(losses[-50:]):.4f}')
-        if step in curve_points and step != steps:
+    t_eval = [0.0]
+    def at_curve_point(trainer):
+        if trainer.step in curve_points and trainer.step != steps:
+            te = time.time()
             m, _, _ = evaluate(model, n_eval, smoke, eval_steps, guidance, seed=1234)
-            curve['step'].append(step); curve['fd'].append(m['fd']); curve['acc'].append(m['acc'])
+            curve['step'].append(trainer.step); curve['fd'].append(m['fd']); curve['acc'].append(m['acc'])
+            fn.train(); t_eval[0] += time.time() - te
+    t0 = time.time()
+    tr.fit(steps, resume=False, progress=progress, callback=at_curve_point)
+    t_train = time.time() - t0 - t_eval[0]
+    losses = tr.losses
     m, imgs, labels = evaluate(model, n_eval, smoke, eval_steps, guidance, seed=1234)
     curve['step'].append(steps); curve['fd'].append(m['fd']); curve['acc'].append(m['acc'])
     png = _grid_png(imgs, labels, rdir / f'{name}-seed{seed}.png')
