@@ -663,17 +663,24 @@ def controlnet_embedding_channels(vae_scale_factor: int) -> tuple:
     if n is None: raise ValueError(f"vae_scale_factor must be 1, 2, 4 or 8, got {vae_scale_factor}")
     return (16, 32, 96, 256)[:n]
 
-def emoji_pool(style: str, split: str, cond: str, size: int = 32, n: int | None = None, train: bool = False, seed: int = 0):
-    "(images in [-1, 1] (N,3,H,W), condition in [0, 1] (N,3,H,W), captions, keys) for emoji of `style` with condition `cond`."
+def emoji_pool(style: str, split: str, cond: str, size: int = 32, n: int | None = None, train: bool = False, seed: int = 0,
+               pick: str = 'spread'):
+    """(images in [-1, 1] (N,3,H,W), condition in [0, 1] (N,3,H,W), captions, keys) for emoji of `style` with condition `cond`.
+    With `n` below the split's size, `pick='spread'` takes `n` evenly spaced emoji (the splits follow Unicode's group order,
+    so the first 16 held-out emoji are all faces, whose round outlines a caption alone already predicts); `'first'` the first `n`."""
     import numpy as np
     from ctrlrepro.data import load_emoji, condition
     d = load_emoji(style, size, split)
-    n = len(d['captions']) if n is None else min(n, len(d['captions']))
+    if pick not in ('spread', 'first'): raise ValueError(f"pick must be 'spread' or 'first', got {pick!r}")
+    N = len(d['captions'])
+    n = N if n is None else min(n, N)
+    idx = np.linspace(0, N - 1, n).round().astype(int) if pick == 'spread' and n < N else np.arange(n)
     rng = np.random.default_rng(seed)
-    imgs = d['images'][:n]
-    c = np.stack([condition(cond, im, rng, train=train, alpha=a) for im, a in zip(imgs, d['alpha'][:n])])
+    imgs = d['images'][idx]
+    c = np.stack([condition(cond, im, rng, train=train, alpha=a) for im, a in zip(imgs, d['alpha'][idx])])
     x = torch.from_numpy(np.ascontiguousarray(imgs)).permute(0, 3, 1, 2).float() / 127.5 - 1
-    return x, torch.from_numpy(c).permute(0, 3, 1, 2).contiguous(), list(d['captions'][:n]), list(d['keys'][:n])
+    return (x, torch.from_numpy(c).permute(0, 3, 1, 2).contiguous(), [d['captions'][i] for i in idx],
+            [d['keys'][i] for i in idx])
 
 def batch_fn(x0, control, ehs, uncond, batch_size: int, seed: int = 0, p_drop: float = 0.1):
     "`batches(step)` for `train_controlled`: random items, prompt embedding replaced by `uncond` with prob. `p_drop`."
