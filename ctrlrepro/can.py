@@ -9,7 +9,7 @@ __all__ = ['COND_MODULES', 'CONDITIONS', 'IMPLS', 'CAN_DESIGN', 'MINI_SIZES', 'M
            'KernelSelector', 'CondConv2d', 'CondLinear', 'Attention', 'Mlp', 'UViTBlock', 'UViT', 'sincos_2d',
            'modulate', 'DiTBlock', 'DiT', 'generator_params', 'count_params', 'mini_model', 'ClassCondFn',
            'sample_images', 'evaluate', 'mini_budget', 'train_mini', 'mini_seeds', 'mini_results', 'add_mini_rows',
-           'gain_row', 'pd_isna']
+           'gain_row', 'pd_isna', 'seed_noise', 'compare_runs', 'claim_row']
 
 # %% ../nbs/12_can.ipynb #3a51fe49
 import math, warnings
@@ -736,3 +736,41 @@ def gain_row(rec, artifact, label, tab, a, b, paper_cols=('FID gain (stated in t
 def pd_isna(v):
     try: return v != v
     except Exception: return False
+
+# %% ../nbs/12_can.ipynb #cbadeb84
+def seed_noise(res):
+    "Pooled between-seed sd of FD and of accuracy (points) over the runs of `res` with >= 2 seeds, or None."
+    ss_fd = ss_acc = dof = 0.0
+    for runs in res.values():
+        if len(runs) < 2: continue
+        fd, acc = np.array([r['fd'] for r in runs]), 100 * np.array([r['acc'] for r in runs])
+        ss_fd += float(((fd - fd.mean()) ** 2).sum()); ss_acc += float(((acc - acc.mean()) ** 2).sum()); dof += len(runs) - 1
+    if not dof: return None
+    return dict(fd=(ss_fd / dof) ** 0.5, acc=(ss_acc / dof) ** 0.5, dof=int(dof),
+                runs=sorted(n for n, r in res.items() if len(r) >= 2))
+
+def compare_runs(tab, a, b, noise, z=2.0):
+    "Is run `a` better than run `b` (lower FD, higher accuracy)? -> ('yes'|'no'|'inconclusive', detail), or (None, '') if one is missing."
+    t = tab.set_index('run')
+    na, nb = int(t.loc[a, 'seeds']), int(t.loc[b, 'seeds'])
+    if not na or not nb: return None, ''
+    d_fd, d_acc = t.loc[b, 'fd'] - t.loc[a, 'fd'], t.loc[a, 'acc'] - t.loc[b, 'acc']   # positive = a better
+    vals = f"FD {t.loc[a, 'fd']:.2f} vs {t.loc[b, 'fd']:.2f}, acc {t.loc[a, 'acc']:.1f}% vs {t.loc[b, 'acc']:.1f}%"
+    if noise is None:
+        v = 'yes' if d_fd > 0 and d_acc > 0 else 'no'
+        return v, f"{vals}; no repeated seeds, so no noise estimate: plain comparison of means"
+    se = (1 / na + 1 / nb) ** 0.5
+    zs = (d_fd / (noise['fd'] * se), d_acc / (noise['acc'] * se))
+    if min(zs) > 0 and max(zs) >= z: v = 'yes'
+    elif max(zs) < 0 and min(zs) <= -z: v = 'no'
+    else: v = 'inconclusive'
+    return v, (f"{vals}; differences {zs[0]:+.1f} / {zs[1]:+.1f} standard errors (seed sd FD {noise['fd']:.2f}, "
+               f"acc {noise['acc']:.1f} points, pooled over {', '.join(noise['runs'])}; {na} vs {nb} seeds)")
+
+def claim_row(rec, artifact, label, tab, a, b, noise, column='holds at our scale'):
+    "Add the verdict of 'run a beats run b' as the cell (label, column) (status mini, or pending when a run is missing)."
+    v, detail = compare_runs(tab, a, b, noise)
+    rule = '; yes/no need both metrics on one side and one of them 2 standard errors out, otherwise inconclusive'
+    rec.add(artifact, label, column, v, '', 'FD-FMNIST and class accuracy', 'mini' if v else 'pending',
+            detail + (rule if v and noise is not None else ''))
+    return v
