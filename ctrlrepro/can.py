@@ -9,7 +9,7 @@ __all__ = ['COND_MODULES', 'CONDITIONS', 'IMPLS', 'CAN_DESIGN', 'MINI_SIZES', 'M
            'KernelSelector', 'CondConv2d', 'CondLinear', 'Attention', 'Mlp', 'UViTBlock', 'UViT', 'sincos_2d',
            'modulate', 'DiTBlock', 'DiT', 'generator_params', 'count_params', 'mini_model', 'ClassCondFn',
            'sample_images', 'evaluate', 'mini_budget', 'train_mini', 'mini_seeds', 'mini_results', 'add_mini_rows',
-           'gain_row', 'pd_isna', 'seed_noise', 'compare_runs', 'claim_row']
+           'gain_row', 'pd_isna', 'seed_noise', 'mini_noise', 'compare_runs', 'claim_row']
 
 # %% ../nbs/12_can.ipynb #3a51fe49
 import math, warnings
@@ -748,6 +748,10 @@ def seed_noise(res):
     if not dof: return None
     return dict(fd=(ss_fd / dof) ** 0.5, acc=(ss_acc / dof) ** 0.5, dof=int(dof),
                 runs=sorted(n for n, r in res.items() if len(r) >= 2))
+
+def mini_noise(scale, train_missing=True):
+    "The seed noise every CAN table is judged against: `seed_noise` over the runs with repeated seeds at `scale` (MINI_SEEDS)."
+    return seed_noise(mini_results(list(MINI_SEEDS.get(scale, {})), scale, train_missing=train_missing, progress=False))
 
 def compare_runs(tab, a, b, noise, z=2.0):
     "Is run `a` better than run `b` (lower FD, higher accuracy)? -> ('yes'|'no'|'inconclusive', detail), or (None, '') if one is missing."
