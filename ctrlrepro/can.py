@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['COND_MODULES', 'CONDITIONS', 'IMPLS', 'CAN_DESIGN', 'MINI_SIZES', 'MINI_PRESETS', 'CURVE_RUNS', 'RUN_ORDER',
            'SMOKE_SIZE', 'MINI_RUNS', 'MINI_RES', 'MINI_PATCH', 'MINI_SCHEDULE', 'MINI_SEEDS', 'FD_METRIC',
-           'ACC_METRIC', 'check_cond_modules', 'check_choice', 'timestep_embedding', 'check_labels', 'WeightGenerator',
-           'KernelSelector', 'CondConv2d', 'CondLinear', 'Attention', 'Mlp', 'UViTBlock', 'UViT', 'sincos_2d',
-           'modulate', 'DiTBlock', 'DiT', 'generator_params', 'count_params', 'mini_model', 'ClassCondFn',
+           'ACC_METRIC', 'CLAIM_RULE', 'check_cond_modules', 'check_choice', 'timestep_embedding', 'check_labels',
+           'WeightGenerator', 'KernelSelector', 'CondConv2d', 'CondLinear', 'Attention', 'Mlp', 'UViTBlock', 'UViT',
+           'sincos_2d', 'modulate', 'DiTBlock', 'DiT', 'generator_params', 'count_params', 'mini_model', 'ClassCondFn',
            'sample_images', 'evaluate', 'mini_budget', 'train_mini', 'mini_seeds', 'mini_results', 'add_mini_rows',
-           'gain_row', 'pd_isna', 'seed_noise', 'mini_noise', 'compare_runs', 'claim_row']
+           'gain_row', 'pd_isna', 'runs_table', 'seed_noise', 'mini_noise', 'compare_runs', 'claim_row']
 
 # %% ../nbs/12_can.ipynb #3a51fe49
 import math, warnings
@@ -738,6 +738,14 @@ def pd_isna(v):
     except Exception: return False
 
 # %% ../nbs/12_can.ipynb #cbadeb84
+CLAIM_RULE = 'yes/no need both metrics on one side and one of them {z:g} standard errors out, otherwise inconclusive'
+
+def runs_table(res):
+    "run -> seeds, mean FD, mean accuracy (points) of `mini_results` output: the table `compare_runs` reads, adding no cells."
+    import pandas as pd
+    return pd.DataFrame([dict(run=n, seeds=len(runs), fd=_mean_sd([r['fd'] for r in runs])[0],
+                              acc=_mean_sd([100 * r['acc'] for r in runs])[0]) for n, runs in res.items()])
+
 def seed_noise(res):
     "Pooled between-seed sd of FD and of accuracy (points) over the runs of `res` with >= 2 seeds, or None."
     ss_fd = ss_acc = dof = 0.0
@@ -771,10 +779,9 @@ def compare_runs(tab, a, b, noise, z=2.0):
     return v, (f"{vals}; differences {zs[0]:+.1f} / {zs[1]:+.1f} standard errors (seed sd FD {noise['fd']:.2f}, "
                f"acc {noise['acc']:.1f} points, pooled over {', '.join(noise['runs'])}; {na} vs {nb} seeds)")
 
-def claim_row(rec, artifact, label, tab, a, b, noise, column='holds at our scale'):
+def claim_row(rec, artifact, label, tab, a, b, noise, column='holds at our scale', z=2.0):
     "Add the verdict of 'run a beats run b' as the cell (label, column) (status mini, or pending when a run is missing)."
-    v, detail = compare_runs(tab, a, b, noise)
-    rule = '; yes/no need both metrics on one side and one of them 2 standard errors out, otherwise inconclusive'
+    v, detail = compare_runs(tab, a, b, noise, z)
     rec.add(artifact, label, column, v, '', 'FD-FMNIST and class accuracy', 'mini' if v else 'pending',
-            detail + (rule if v and noise is not None else ''))
+            detail + ('; ' + CLAIM_RULE.format(z=z) if v and noise is not None else ''))
     return v
