@@ -12,8 +12,8 @@ from .core import (PAPERS, STATUSES, PAPER_ONLY_METRICS, repo_root, check_scale,
 
 # %% auto #0
 __all__ = ['ROW_COLS', 'TABLE_COLS', 'REPORTS', 'check_paper', 'paper_numbers', 'targets', 'load_records', 'our_rows', 'curves',
-           'base_artifact', 'artifact_table', 'artifact_status', 'show', 'collect', 'write_table', 'save_figure',
-           'slug', 'show_figure', 'show_experiment', 'write_experiments_table']
+           'base_artifact', 'names_paper_metric', 'artifact_table', 'artifact_status', 'show', 'collect', 'write_table',
+           'save_figure', 'slug', 'show_figure', 'show_experiment', 'write_experiments_table']
 
 # %% ../nbs/01_report.ipynb #ec5b1f75
 _PKG = Path(__file__).resolve().parent if '__file__' in globals() else None
@@ -87,6 +87,11 @@ def _flag_conflicts(ours):
         out.append(r)
     return pd.DataFrame(out, columns=ours.columns)
 
+def names_paper_metric(column) -> bool:
+    "Does a column name a paper-only metric (`FID`, or one derived from it, e.g. `FID gain (stated in text)`)?"
+    c = str(column).strip().lower()
+    return any(c == m or c.startswith(m + ' ') for m in PAPER_ONLY_METRICS)
+
 def artifact_table(paper, artifact, scale='cpu', records=None):
     "Paper value | ours | unit | metric | status | note for one artifact."
     pn = paper_numbers(paper)
@@ -103,8 +108,8 @@ def artifact_table(paper, artifact, scale='cpu', records=None):
     t['paper value'] = t['paper value'].fillna('')
     for c in ('metric', 'experiment'): t[c] = t[c].fillna('')
     t['ours'] = t['ours'].astype(object).where(t['ours'].notna(), '')
-    proxy = (t['column'].str.strip().str.lower().isin(PAPER_ONLY_METRICS) & (t['metric'] != '')
-             & (t['metric'].str.lower() != t['column'].str.strip().str.lower()))
+    proxy = (t['column'].map(names_paper_metric) & (t['metric'] != '')
+             & ~t['metric'].str.strip().str.lower().isin(PAPER_ONLY_METRICS))
     t.loc[proxy, 'column'] = t.loc[proxy, 'column'] + ' (ours: ' + t.loc[proxy, 'metric'] + ')'
     return t[TABLE_COLS].reset_index(drop=True)
 
