@@ -109,7 +109,7 @@ def artifact_table(paper, artifact, scale='cpu', records=None):
     for c in ('metric', 'experiment'): t[c] = t[c].fillna('')
     t['ours'] = t['ours'].astype(object).where(t['ours'].notna(), '')
     proxy = (t['column'].map(names_paper_metric) & (t['metric'] != '')
-             & ~t['metric'].str.strip().str.lower().isin(PAPER_ONLY_METRICS))
+             & ~t['metric'].map(names_paper_metric))   # a paper metric (e.g. 'FID-50K (no cfg)' at paper scale) is no proxy
     t.loc[proxy, 'column'] = t.loc[proxy, 'column'] + ' (ours: ' + t.loc[proxy, 'metric'] + ')'
     return t[TABLE_COLS].reset_index(drop=True)
 
