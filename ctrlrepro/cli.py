@@ -4,15 +4,17 @@
 
 # %% ../nbs/02_cli.ipynb #460bbf4c
 from __future__ import annotations
-import os, sys, json, ast, argparse, difflib, tempfile, time, shutil
+import os, sys, io, re, json, ast, argparse, contextlib, difflib, signal, tempfile, threading, time, shutil, tokenize
+from typing import NamedTuple
 from dataclasses import dataclass, field
 from pathlib import Path
 from .core import (GROUPS, PAPERS, SCALES, check_scale, split_id, repo_root, results_path, git_info,
                             atomic_write_text, load_record, validate_record)
 
 # %% auto #0
-__all__ = ['Experiment', 'registry_dir', 'load_registry', 'get_experiment', 'notebook_parameters', 'parse_value',
-           'check_overrides', 'up_to_date', 'run_experiment', 'run_report', 'list_experiments', 'reproduce', 'main']
+__all__ = ['Experiment', 'registry_dir', 'load_registry', 'get_experiment', 'Param', 'notebook_parameters', 'parse_value',
+           'check_value', 'check_overrides', 'up_to_date', 'run_experiment', 'bad_records', 'run_report',
+           'list_experiments', 'reproduce', 'main']
 
 # %% ../nbs/02_cli.ipynb #4e0251e0
 @dataclass
@@ -58,6 +60,9 @@ def get_experiment(exp_id):
     exps = {e.id: e for e in load_registry()}
     if exp_id not in exps:
         near = difflib.get_close_matches(str(exp_id), exps, n=3)
+        names = {i.split('/')[1]: i for i in exps}   # a name without its group, or with the wrong group
+        near += [i for i in [names.get(str(exp_id).split('/')[-1])] + [names[n] for n in difflib.get_close_matches(
+            str(exp_id).split('/')[-1], names, n=1)] if i and i not in near][:1]
         hint = f" Did you mean {', '.join(near)}?" if near else ''
         raise ValueError(f"unknown experiment {exp_id!r}.{hint} `ctrlrepro list` shows all {len(exps)} experiments.")
     e = exps[exp_id]
@@ -65,32 +70,110 @@ def get_experiment(exp_id):
     return e
 
 # %% ../nbs/02_cli.ipynb #445e22a2
-_TYPES = {'int': int, 'float': (int, float), 'str': str, 'bool': bool, 'list': list, 'dict': dict, 'tuple': (list, tuple)}
+class Param(NamedTuple):
+    "One knob of an experiment's `parameters` cell, as declared there."
+    type: str | None         # the annotation as written (`int | None`), else the type of a literal default; None: no usable type
+    default: str             # the default, as source
+    range: str | None = None    # from the comment: `# range: >0` (numbers, or each number of a list)
+    choices: tuple | None = None  # from the comment: `# one of: paper, official` (strings, or each string of a list)
+    doc: str = ''            # the rest of the comment
+
+_SCALAR = {'int': lambda v: isinstance(v, int) and not isinstance(v, bool),
+           'float': lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+           'str': lambda v: isinstance(v, str), 'bool': lambda v: isinstance(v, bool), 'None': lambda v: v is None,
+           'list': lambda v: isinstance(v, list), 'tuple': lambda v: isinstance(v, (list, tuple)),
+           'dict': lambda v: isinstance(v, dict)}
+_GENERIC = ('list', 'tuple', 'dict', 'Optional', 'Union')
+
+def _head(node):
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+
+def _args(node): return list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
+
+def _unknown(node):
+    "The first part of an annotation we cannot check (None if every part is checkable)."
+    if isinstance(node, ast.Constant) and node.value is None: return None
+    if isinstance(node, ast.Name): return None if node.id in _SCALAR else node.id
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr): return _unknown(node.left) or _unknown(node.right)
+    if isinstance(node, ast.Subscript) and _head(node.value) in _GENERIC:
+        args = [a for a in _args(node) if not (isinstance(a, ast.Constant) and a.value is Ellipsis)]
+        return next((u for u in map(_unknown, args) if u), None)
+    return ast.unparse(node)
+
+def _conforms(v, node):
+    "Does the value `v` fit the annotation `node` (`int | None`, `list[int]`, `tuple[int, ...]`, `dict[str, float]`)?"
+    if isinstance(node, ast.Constant) and node.value is None: return v is None
+    if isinstance(node, ast.Name): return _SCALAR[node.id](v)
+    if isinstance(node, ast.BinOp): return _conforms(v, node.left) or _conforms(v, node.right)
+    head, args = _head(node.value), _args(node)
+    if head == 'Optional': return v is None or _conforms(v, args[0])
+    if head == 'Union': return any(_conforms(v, a) for a in args)
+    if head == 'list': return isinstance(v, list) and all(_conforms(x, args[0]) for x in v)
+    if head == 'dict': return isinstance(v, dict) and all(_conforms(k, args[0]) and _conforms(x, args[-1]) for k, x in v.items())
+    if not isinstance(v, (list, tuple)): return False
+    if len(args) == 2 and isinstance(args[1], ast.Constant) and args[1].value is Ellipsis:
+        return all(_conforms(x, args[0]) for x in v)
+    return len(v) == len(args) and all(_conforms(x, a) for x, a in zip(v, args))
+
+_RANGE_TERM = re.compile(r'\s*(>=|<=|>|<)\s*([-+0-9.eE]+)\s*$|\s*([-+0-9.eE]+)\s*\.\.\s*([-+0-9.eE]+)\s*$')
+
+def _parse_range(text):
+    "`'>0'`, `'>=1'`, `'0..1'` (inclusive), or several joined by commas -> [(op, number), ...]."
+    terms = []
+    for part in text.split(','):
+        m = _RANGE_TERM.match(part)
+        if not m: raise ValueError(f'range term {part.strip()!r}: write e.g. >0, >=1, <=1 or 0..1')
+        try:
+            if m.group(1): terms.append((m.group(1), float(m.group(2))))
+            else: terms += [('>=', float(m.group(3))), ('<=', float(m.group(4)))]
+        except ValueError: raise ValueError(f'range term {part.strip()!r}: the bound is not a number')
+    return terms
+
+_OPS = {'>': lambda a, b: a > b, '>=': lambda a, b: a >= b, '<': lambda a, b: a < b, '<=': lambda a, b: a <= b}
+
+def _parse_comment(comment):
+    "`# range: >0; training steps` -> ('>0', None, 'training steps'); `# one of: a, b; ...` gives the choices."
+    rng, choices, doc = None, None, []
+    for clause in comment.lstrip('#').split(';'):
+        c = clause.strip()
+        if c.startswith('range:'): rng = c[len('range:'):].strip(); _parse_range(rng)
+        elif c.startswith('one of:'): choices = tuple(s.strip() for s in c[len('one of:'):].split(',') if s.strip())
+        elif c: doc.append(c)
+    return rng, choices, '; '.join(doc)
+
+def _comments(src):
+    "line number -> the comment on that line."
+    out = {}
+    for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+        if tok.type == tokenize.COMMENT: out[tok.start[0]] = tok.string
+    return out
 
 def notebook_parameters(nb_path):
-    "name -> (type name or None, default source) of the notebook's `parameters` cell, read with `ast`."
+    """name -> `Param` of the notebook's `parameters` cell, read with `ast` (nothing is executed). The type is the
+    annotation (`steps: int | None = None`), else the type of a literal default; `None` when neither says."""
     import nbformat
     nb = nbformat.read(str(nb_path), as_version=4)
     cells = [c for c in nb.cells if c.cell_type == 'code' and 'parameters' in c.metadata.get('tags', [])]
     if not cells: raise ValueError(f'{nb_path} has no cell tagged `parameters`')
-    try: tree = ast.parse(cells[0].source)
-    except SyntaxError as e: raise ValueError(f'the parameters cell of {nb_path} is not valid Python: {e}')
+    src = cells[0].source
+    try: tree, comments = ast.parse(src), _comments(src)
+    except (SyntaxError, tokenize.TokenError) as e: raise ValueError(f'the parameters cell of {nb_path} is not valid Python: {e}')
     out = {}
     for node in tree.body:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            name, ann, val = node.target.id, ast.unparse(node.annotation), node.value
+            name, ann, val = node.target.id, node.annotation, node.value
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             name, ann, val = node.targets[0].id, None, node.value
         else: continue
         default = ast.unparse(val) if val is not None else 'None'
-        t = None
-        if ann:
-            t = ann.replace('Optional[', '').rstrip(']').split('|')[0].strip()
-        if t in (None, 'None'):
+        if ann is not None: t = ast.unparse(ann) if _unknown(ann) is None else None
+        else:
             try: d = ast.literal_eval(default)
             except (ValueError, SyntaxError): d = None
-            t = type(d).__name__ if d is not None else None
-        out[name] = (t if t in _TYPES else None, default)
+            t = type(d).__name__ if d is not None and type(d).__name__ in _SCALAR else None
+        try: rng, choices, doc = _parse_comment(comments.get(node.end_lineno, ''))
+        except ValueError as e: raise ValueError(f'{nb_path}, parameter {name!r}: {e}')
+        out[name] = Param(t, default, rng, choices, doc)
     return out
 
 def parse_value(text):
@@ -98,20 +181,67 @@ def parse_value(text):
     try: return ast.literal_eval(text)
     except (ValueError, SyntaxError): return text
 
+def _leaves(v):
+    if isinstance(v, (list, tuple)): return [x for e in v for x in _leaves(e)]
+    if isinstance(v, dict): return [x for e in v.values() for x in _leaves(e)]
+    return [v]
+
+def _example(node):
+    "A command-line spelling of a value of the container type `node` (`-p seeds \"[0, 1]\"`), or None."
+    if isinstance(node, ast.BinOp): return _example(node.left) or _example(node.right)
+    if isinstance(node, ast.Subscript):
+        head, a = _head(node.value), _args(node)
+        if head in ('Optional', 'Union'): return next((e for e in map(_example, a) if e), None)
+        leaf = {'int': '0, 1', 'float': '0.5, 1.0', 'str': "'a', 'b'"}.get(_head(a[0]), '...')
+        if head in ('list', 'tuple'): return f'"[{leaf}]"'
+    if isinstance(node, ast.Name) and node.id in ('list', 'tuple'): return '"[0, 1]"'
+    return None
+
+def check_value(exp_id, name, p, raw):
+    "Parse one `-p name raw` and check it against the declared `Param` `p`: type, then range / choices. Returns the value."
+    where = f"{exp_id} expects {name}: {p.type}" + (f" ({p.doc})" if p.doc else '')
+    if isinstance(raw, str):
+        try: v, err = ast.literal_eval(raw), None
+        except (ValueError, SyntaxError) as e: v, err = raw, e
+    else: v, err = raw, None
+    ann = ast.parse(p.type, mode='eval').body
+    if not _conforms(v, ann) and isinstance(raw, str) and _conforms(raw, ann): v, err = raw, None   # a bare word for a str knob
+    if not _conforms(v, ann):
+        ex = _example(ann)
+        hint = f"; e.g. -p {name} {ex}" if ex else ''
+        if isinstance(err, SyntaxError): raise ValueError(f"-p {name} {raw!r} is not a Python literal ({err.msg}): {where}{hint}")
+        got = f'the text {v!r}' if err is not None else f'{type(v).__name__} {v!r}'
+        raise ValueError(f"-p {name} {raw!r}: {where}, got {got}{hint}")
+    each = 'every element of ' if isinstance(v, (list, tuple, dict)) else ''
+    for x in _leaves(v):
+        if p.range and isinstance(x, (int, float)) and not isinstance(x, bool):
+            bad = [f'{op} {b:g}' for op, b in _parse_range(p.range) if not _OPS[op](x, b)]
+            if bad: raise ValueError(f"-p {name} {raw!r}: {each}{name} must be {p.range} ({', '.join(bad)} fails for {x!r})"
+                                     + (f"; {name}: {p.doc}" if p.doc else ''))
+        if p.choices and isinstance(x, str) and x not in p.choices:
+            near = difflib.get_close_matches(x, p.choices, n=1)
+            raise ValueError(f"-p {name} {raw!r}: {each}{name} must be one of {', '.join(p.choices)}, got {x!r}"
+                             + (f". Did you mean {near[0]!r}?" if near else ''))
+    return v
+
 def check_overrides(exp_id, nb_path, overrides):
-    "Parse and type-check `-p` values against the notebook's parameters."
+    "Parse and check every `-p` value against the notebook's declared parameters, before anything runs."
     params, out = notebook_parameters(nb_path), {}
+    knobs = {k: p for k, p in params.items() if k not in ('scale', 'out')}
     for k, raw in overrides:
-        if k in ('scale', 'out'): raise ValueError(f'-p {k} is set by `ctrlrepro run` itself: use --scale')
-        if k not in params:
-            raise ValueError(f"{exp_id} has no parameter {k!r}; its parameters are: "
-                             f"{', '.join(n for n in params if n not in ('scale', 'out'))}")
-        v = parse_value(raw) if isinstance(raw, str) else raw
-        t = params[k][0]
-        ok = t is None or v is None or (isinstance(v, _TYPES[t]) and (t == 'bool' or not isinstance(v, bool)))
-        if not ok:
-            raise ValueError(f'-p {k} {raw!r}: {exp_id} expects a value of type {t}')
-        out[k] = v
+        if k == 'scale': raise ValueError('-p scale is set by `ctrlrepro run` itself: use --scale smoke|cpu|paper')
+        if k == 'out': raise ValueError(f'-p out is set by `ctrlrepro run` itself: the record goes to results/<scale>/{exp_id}.json')
+        if k in out: raise ValueError(f'-p {k} is given twice: give it once')
+        if k not in knobs:
+            if not knobs: raise ValueError(f"{exp_id} takes no parameters (only --scale): drop -p {k}")
+            near = difflib.get_close_matches(k, knobs, n=1)
+            raise ValueError(f"{exp_id} has no parameter {k!r}." + (f" Did you mean {near[0]!r}?" if near else '')
+                             + f" Its parameters are: {', '.join(f'{n} ({p.type})' for n, p in knobs.items())}")
+        p = knobs[k]
+        if p.type is None:
+            raise ValueError(f"{exp_id} declares no type for its parameter {k!r} (default {p.default}): annotate it in "
+                             f"the parameters cell of {nb_path}, e.g. `{k}: int | None = None` (DEVELOPING.md)")
+        out[k] = check_value(exp_id, k, p, raw)
     return out
 
 # %% ../nbs/02_cli.ipynb #ca000930
@@ -137,9 +267,81 @@ def up_to_date(exp_id, scale, request):
         return rec
     return None
 
-def run_experiment(exp_id, scale='smoke', overrides=(), force=False, progress=True, log=print):
-    "Execute one experiment notebook with papermill; keep its record and executed notebook under results/."
+@contextlib.contextmanager
+def _no_interrupt():
+    "Hold SIGINT / SIGTERM back while the block runs (e.g. while results are moved into place or put back)."
+    import signal
+    if threading.current_thread() is not threading.main_thread(): yield; return
+    got, sigs = [], (signal.SIGINT, signal.SIGTERM)
+    old = {s: signal.signal(s, lambda n, f: got.append(n)) for s in sigs}
+    try: yield
+    finally:
+        for s, h in old.items(): signal.signal(s, h)
+        if got:
+            h = old[got[0]]
+            if callable(h): h(got[0], None)
+            elif h == signal.SIG_DFL: signal.raise_signal(got[0])
+
+@contextlib.contextmanager
+def _as_they_were(folders, backup):
+    """Copy `folders` to `backup`; if the block fails or is interrupted, put them back exactly as they were
+    (a folder that did not exist is removed). On success the copies are dropped."""
+    saved = []
+    for i, d in enumerate(map(Path, folders)):
+        b = Path(backup)/str(i)
+        if d.exists(): shutil.copytree(d, b, symlinks=True, ignore=shutil.ignore_patterns('.run-*'))
+        saved.append((d, b if d.exists() else None))
+    try: yield
+    except BaseException:
+        with _no_interrupt():
+            for d, b in saved:
+                if d.exists(): shutil.rmtree(d)
+                if b is not None: os.replace(b, d)
+        raise
+
+def _kill_kernel(km):
+    """Kill the kernel's process group at once, without the event loop (after an interrupt the loop still holds the
+    interrupted cell's task), so nothing of the run goes on writing after we return."""
+    import signal
+    proc = getattr(km.provisioner, 'process', None) if km.has_kernel else None
+    if proc is None: return
+    try:
+        if os.getpgid(proc.pid) == proc.pid: os.killpg(proc.pid, signal.SIGKILL)   # the kernel leads its own session
+        else: proc.kill()
+    except ProcessLookupError: pass
+    proc.wait()
+    km.cleanup_connection_file()
+
+def _execute(nb, out_nb, parameters, cwd, progress):
+    "papermill on a kernel we own and kill as soon as the run ends, fails or is interrupted."
     import papermill as pm
+    from jupyter_client.manager import AsyncKernelManager
+    km = AsyncKernelManager(kernel_name='python3')
+    try:
+        pm.execute_notebook(str(nb), str(out_nb), parameters=parameters, cwd=str(cwd), progress_bar=progress,
+                            kernel_name='python3', km=km)
+    finally:
+        with _no_interrupt(): _kill_kernel(km)
+
+def _mkdirs(d):
+    "mkdir -p `d`; return the folders it created, deepest first (to remove them again if they stay empty)."
+    made = []
+    for p in [Path(d), *Path(d).parents]:
+        if p.exists(): break
+        made.append(p)
+    Path(d).mkdir(parents=True, exist_ok=True)
+    return made
+
+def _failure(err):
+    "One line naming where a notebook failed: the cell and the exception it raised."
+    if type(err).__name__ == 'PapermillExecutionError':
+        return f"cell {getattr(err, 'exec_count', '?')} raised {err.ename}: {err.evalue}"
+    return f'{type(err).__name__}: {str(err)[-2000:]}'
+
+def run_experiment(exp_id, scale='smoke', overrides=(), force=False, progress=True, log=print):
+    """Execute one experiment notebook with papermill; keep its record and executed notebook under results/.
+    A failed or interrupted run leaves `results/<scale>/<group>/` and `figures/<group>/` exactly as they were
+    (only `<name>.failed.ipynb`, the executed notebook of a failed run, is kept to debug)."""
     check_scale(scale)
     e = get_experiment(exp_id)
     params = check_overrides(exp_id, e.notebook, list(overrides))
@@ -148,47 +350,77 @@ def run_experiment(exp_id, scale='smoke', overrides=(), force=False, progress=Tr
         log(f'{exp_id} [{scale}]: up to date at {rec["git_commit"][:10]}, skipped (use --force to rerun)')
         return results_path(scale, exp_id)
     final_json, final_nb = results_path(scale, exp_id), results_path(scale, exp_id, 'ipynb')
-    final_json.parent.mkdir(parents=True, exist_ok=True)
-    log(f'{exp_id} [{scale}]: running {e.notebook.relative_to(repo_root())}')
-    with tempfile.TemporaryDirectory(dir=final_json.parent, prefix='.run-') as tmp:
-        tmp_json, tmp_nb = Path(tmp)/'record.json', Path(tmp)/'executed.ipynb'
-        env_root = os.environ.get('CTRLREPRO_ROOT')
-        os.environ['CTRLREPRO_ROOT'] = str(repo_root())
-        t0 = time.time()
-        try:
-            pm.execute_notebook(str(e.notebook), str(tmp_nb), parameters=dict(params, scale=scale, out=str(tmp_json)),
-                                cwd=str(e.notebook.parent), progress_bar=progress, kernel_name='python3')
-        except Exception as err:
-            failed = final_json.with_suffix('.failed.ipynb')
-            if tmp_nb.exists(): shutil.copy(tmp_nb, failed)
-            raise RuntimeError(f'{exp_id} [{scale}] failed after {time.time()-t0:.0f}s: {type(err).__name__}: '
-                               f'{str(err)[-2000:]}\nexecuted notebook kept at {failed}') from None
-        finally:
-            if env_root is None: os.environ.pop('CTRLREPRO_ROOT', None)
-            else: os.environ['CTRLREPRO_ROOT'] = env_root
-        if not tmp_json.exists():
-            raise RuntimeError(f'{e.notebook} ran but wrote no run record: it must call `rec.save(out)`')
-        rec = validate_record(json.loads(tmp_json.read_text()))
-        if rec['experiment'] != exp_id or rec['scale'] != scale:
-            raise RuntimeError(f"{e.notebook} wrote a record for {rec['experiment']} [{rec['scale']}], not {exp_id} [{scale}]")
-        rec['request'] = request
-        _shrink_notebook(tmp_nb)
-        os.replace(tmp_nb, final_nb)
-        atomic_write_text(final_json, json.dumps(rec, indent=1) + '\n')
     failed = final_json.with_suffix('.failed.ipynb')
-    if failed.exists(): failed.unlink()
+    group_dir, fig_dir = final_json.parent, repo_root()/'figures'/e.group
+    made = _mkdirs(group_dir.parent) + ([] if fig_dir.parent.exists() else [fig_dir.parent])
+    log(f'{exp_id} [{scale}]: running {e.notebook.relative_to(repo_root())}')
+    tmp = Path(tempfile.mkdtemp(dir=group_dir.parent, prefix=f'.run-{e.group}-'))
+    env_root = os.environ.get('CTRLREPRO_ROOT')
+    t0 = time.time()
+    try:
+        with _as_they_were([group_dir, fig_dir], tmp/'backup'):
+            tmp_json, tmp_nb = tmp/'record.json', tmp/'executed.ipynb'
+            os.environ['CTRLREPRO_ROOT'] = str(repo_root())
+            try: _execute(e.notebook, tmp_nb, dict(params, scale=scale, out=str(tmp_json)), e.notebook.parent, progress)
+            except Exception as err:
+                raise RuntimeError(f'{exp_id} [{scale}] failed after {time.time()-t0:.0f}s: {_failure(err)}') from None
+            finally:
+                if env_root is None: os.environ.pop('CTRLREPRO_ROOT', None)
+                else: os.environ['CTRLREPRO_ROOT'] = env_root
+            if not tmp_json.exists():
+                raise RuntimeError(f'{e.notebook} ran but wrote no run record: it must call `rec.save(out)`')
+            rec = validate_record(json.loads(tmp_json.read_text()))
+            if rec['experiment'] != exp_id or rec['scale'] != scale:
+                raise RuntimeError(f"{e.notebook} wrote a record for {rec['experiment']} [{rec['scale']}], not {exp_id} [{scale}]")
+            rec['request'] = request
+            _shrink_notebook(tmp_nb)
+            with _no_interrupt():
+                group_dir.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp_nb, final_nb)
+                atomic_write_text(final_json, json.dumps(rec, indent=1) + '\n')
+                if failed.exists(): failed.unlink()
+    except RuntimeError as err:
+        nb_kept = ''
+        if (tmp/'executed.ipynb').exists():
+            group_dir.mkdir(parents=True, exist_ok=True); shutil.copy(tmp/'executed.ipynb', failed)
+            nb_kept = f'\nits executed notebook is kept at {failed} to debug'
+        raise RuntimeError(f'{err}\nnothing else was written (results/ and figures/{e.group}/ are as they were){nb_kept}') from None
+    finally:
+        with _no_interrupt():
+            shutil.rmtree(tmp, ignore_errors=True)
+            for d in made:
+                if d.exists() and not any(d.iterdir()): d.rmdir()
     log(f'{exp_id} [{scale}]: done in {rec["duration_s"]:.1f}s -> {final_json.relative_to(repo_root())}')
     return final_json
 
 # %% ../nbs/02_cli.ipynb #a90efea7
+def bad_records(scale):
+    "`(path, error)` of every `results/<scale>/<group>/*.json` that is not a valid run record."
+    bad = []
+    for f in sorted((repo_root()/'results'/check_scale(scale)).glob('*/*.json')):
+        try: load_record(f)
+        except Exception as err: bad.append((f, err))
+    return bad
+
+def _warn_bad_records(scale):
+    for f, err in bad_records(scale):
+        rel = f.relative_to(repo_root())
+        print(f"ctrlrepro: warning: {rel} is not a valid run record ({type(err).__name__}: {str(err)[:200]}); skipped. "
+              f"Rerun it (`ctrlrepro run {f.parent.name}/{f.stem} --scale {scale} --force`) or delete it.", file=sys.stderr)
+
 def run_report(papers=None, scale='cpu', progress=True, log=print):
     "Execute the results notebooks of `papers` (default all)."
     import papermill as pm
     from ctrlrepro.report import REPORTS
     check_scale(scale)
+    for p in (papers or []):
+        if p not in REPORTS:
+            near = difflib.get_close_matches(p, REPORTS, n=1)
+            raise ValueError(f"unknown paper {p!r}" + (f" (did you mean {near[0]!r}?)" if near else '')
+                             + f": use one of {', '.join(REPORTS)}")
+    _warn_bad_records(scale)
     outs = []
     for p in (papers or REPORTS):
-        if p not in REPORTS: raise ValueError(f"unknown paper {p!r}: use one of {', '.join(REPORTS)}")
         nb = repo_root()/'nbs'/'results'/f'{p}.ipynb'
         if not nb.exists(): raise FileNotFoundError(f'results notebook {nb} is missing')
         out = repo_root()/'results'/'report'/f'{p}.ipynb'
@@ -215,6 +447,7 @@ def _status_cell(exp_id, scale):
 def list_experiments(log=print):
     "Print each experiment, the artifacts it feeds, and its results at each scale (commit, + if dirty)."
     exps = load_registry()
+    for s in SCALES: _warn_bad_records(s)
     w = max([len(e.id) for e in exps] + [10])
     log(f"{'experiment':<{w}}  {'smoke':<9}{'cpu':<9}{'paper':<9}artifacts")
     for e in exps:
@@ -247,9 +480,14 @@ def _parser():
     d.add_argument('names', nargs='*')
     return ap
 
+def _terminate(signum, frame): raise KeyboardInterrupt('SIGTERM')
+
 def main(argv=None):
-    "Entry point of the `ctrlrepro` console script."
+    """Entry point of the `ctrlrepro` console script. Bad input: a message and exit 2. Ctrl-C (SIGINT) or SIGTERM:
+    the run in progress is undone, a one-line message, exit 130 (SIGINT) / 143 (SIGTERM), no traceback."""
     args = _parser().parse_args(argv)
+    main_thread = threading.current_thread() is threading.main_thread()
+    old_term = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         if args.cmd == 'list': list_experiments()
         elif args.cmd == 'run': run_experiment(args.experiment, args.scale, args.p, force=args.force)
@@ -261,4 +499,12 @@ def main(argv=None):
     except (ValueError, FileNotFoundError, RuntimeError) as e:
         print(f'ctrlrepro {args.cmd}: error: {e}', file=sys.stderr)
         return 2
+    except KeyboardInterrupt as e:
+        what = {'run': 'nothing written', 'reproduce': 'nothing written by the experiment in progress (finished ones are kept)',
+                'report': 'figures/ and results/<paper>.csv may be partly regenerated: rerun `ctrlrepro report`',
+                }.get(args.cmd, 'stopped')
+        print(f"\nctrlrepro {args.cmd}: interrupted{' (SIGTERM)' if str(e) == 'SIGTERM' else ''}, {what}", file=sys.stderr)
+        return 143 if str(e) == 'SIGTERM' else 130
+    finally:
+        if old_term is not None: signal.signal(signal.SIGTERM, old_term)
     return 0

@@ -93,8 +93,8 @@ def test_failed_run_writes_no_result(cli, sandbox):
     (['run', 'nothing/here'], 'ctrlrepro list'),
     (['run', 'demo/hello', '--scale', 'huge'], 'smoke, cpu, paper'),
     (['run', 'demo/hello', '-p', 'm', '3'], "no parameter 'm'"),
-    (['run', 'demo/hello', '-p', 'n', 'abc'], 'expects a value of type int'),
-    (['run', 'demo/hello', '-p', 'n', '2.5'], 'expects a value of type int'),
+    (['run', 'demo/hello', '-p', 'n', 'abc'], 'expects n: int'),
+    (['run', 'demo/hello', '-p', 'n', '2.5'], 'expects n: int'),
     (['run', 'demo/hello', '-p', 'scale', 'cpu'], 'use --scale'),
     (['report', '--paper', 'dalle'], 'unknown paper'),
 ])
