@@ -59,10 +59,10 @@ def get_experiment(exp_id):
     "Look up one experiment; an unknown id gets the closest registered ids."
     exps = {e.id: e for e in load_registry()}
     if exp_id not in exps:
-        near = difflib.get_close_matches(str(exp_id), exps, n=3)
-        names = {i.split('/')[1]: i for i in exps}   # a name without its group, or with the wrong group
-        near += [i for i in [names.get(str(exp_id).split('/')[-1])] + [names[n] for n in difflib.get_close_matches(
-            str(exp_id).split('/')[-1], names, n=1)] if i and i not in near][:1]
+        near = difflib.get_close_matches(str(exp_id), exps, n=3, cutoff=0.8)
+        if not near:   # a name without its group, or with the wrong group
+            names = {i.split('/')[1]: i for i in exps}
+            near = [names[n] for n in difflib.get_close_matches(str(exp_id).split('/')[-1], names, n=2, cutoff=0.75)]
         hint = f" Did you mean {', '.join(near)}?" if near else ''
         raise ValueError(f"unknown experiment {exp_id!r}.{hint} `ctrlrepro list` shows all {len(exps)} experiments.")
     e = exps[exp_id]
@@ -312,10 +312,16 @@ def _kill_kernel(km):
     proc.wait()
     km.cleanup_connection_file()
 
+def _known_parameters_only(record):
+    "papermill's own parameter parser does not read `int | None` annotations: its 'unknown parameter' warnings are wrong (we check)."
+    return not str(record.msg).startswith('Passed unknown parameter')
+
 def _execute(nb, out_nb, parameters, cwd, progress):
     "papermill on a kernel we own and kill as soon as the run ends, fails or is interrupted."
-    import papermill as pm
+    import logging, papermill as pm
     from jupyter_client.manager import AsyncKernelManager
+    log = logging.getLogger('papermill')
+    if _known_parameters_only not in log.filters: log.addFilter(_known_parameters_only)
     km = AsyncKernelManager(kernel_name='python3')
     try:
         pm.execute_notebook(str(nb), str(out_nb), parameters=parameters, cwd=str(cwd), progress_bar=progress,
@@ -335,7 +341,7 @@ def _mkdirs(d):
 def _failure(err):
     "One line naming where a notebook failed: the cell and the exception it raised."
     if type(err).__name__ == 'PapermillExecutionError':
-        return f"cell {getattr(err, 'exec_count', '?')} raised {err.ename}: {err.evalue}"
+        return f"cell [{getattr(err, 'exec_count', '?')}] raised {err.ename}: {err.evalue}"
     return f'{type(err).__name__}: {str(err)[-2000:]}'
 
 def run_experiment(exp_id, scale='smoke', overrides=(), force=False, progress=True, log=print):
@@ -384,7 +390,7 @@ def run_experiment(exp_id, scale='smoke', overrides=(), force=False, progress=Tr
         if (tmp/'executed.ipynb').exists():
             group_dir.mkdir(parents=True, exist_ok=True); shutil.copy(tmp/'executed.ipynb', failed)
             nb_kept = f'\nits executed notebook is kept at {failed} to debug'
-        raise RuntimeError(f'{err}\nnothing else was written (results/ and figures/{e.group}/ are as they were){nb_kept}') from None
+        raise RuntimeError(f'{err}\nnothing else was written (results/{scale}/{e.group}/ and figures/{e.group}/ are as they were){nb_kept}') from None
     finally:
         with _no_interrupt():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -43,9 +43,14 @@ def targets(paper=None):
 
 # %% ../nbs/01_report.ipynb #0b1d22bc
 def load_records(scale='cpu', root=None):
-    "Every valid run record at `scale`: `results/<scale>/<group>/<name>.json`."
-    base = Path(root or repo_root())/'results'/check_scale(scale)
-    return [load_record(f) for f in sorted(base.glob('*/*.json'))]
+    "Every valid run record at `scale`: `results/<scale>/<group>/<name>.json`; an invalid file is skipped with a warning naming it."
+    import warnings
+    base, out = Path(root or repo_root())/'results'/check_scale(scale), []
+    for f in sorted(base.glob('*/*.json')):
+        try: out.append(load_record(f))
+        except Exception as e:
+            warnings.warn(f'skipped {f}: not a valid run record ({type(e).__name__}: {str(e)[:200]}); rerun its experiment or delete it')
+    return out
 
 ROW_COLS = ['artifact', 'row', 'column', 'value', 'unit', 'metric', 'status', 'note', 'paper',
             'experiment', 'scale', 'git_commit']
