@@ -375,7 +375,8 @@ def run_experiment(exp_id, scale='smoke', overrides=(), force=False, progress=Tr
                 else: os.environ['CTRLREPRO_ROOT'] = env_root
             if not tmp_json.exists():
                 raise RuntimeError(f'{e.notebook} ran but wrote no run record: it must call `rec.save(out)`')
-            rec = validate_record(json.loads(tmp_json.read_text()))
+            try: rec = validate_record(json.loads(tmp_json.read_text()))
+            except ValueError as err: raise RuntimeError(f'{e.notebook} wrote an invalid run record: {err}') from None
             if rec['experiment'] != exp_id or rec['scale'] != scale:
                 raise RuntimeError(f"{e.notebook} wrote a record for {rec['experiment']} [{rec['scale']}], not {exp_id} [{scale}]")
             rec['request'] = request
