@@ -356,9 +356,9 @@ def make_executor(kind=None, folder=None, partition=None, gpus=0, time_min=240, 
     else: raise ValueError(f"unknown executor {kind!r}: use local or slurm (or none for in-process runs)")
     return ex
 
-def execute(tasks, scale, executor=None, jobs=1, force=False, root=None, data=None, poll=0.5, log=print, **opts):
+def execute(tasks, scale, executor=None, jobs=1, force=False, root=None, data=None, poll=0.5, log=print, dry_run=False, **opts):
     """Run `tasks` (dependency order, at most `jobs` at once) on `executor` (see `make_executor`; `opts` go to it).
-    -> {label: dict(state='ran'|'skipped'|'failed'|'blocked', ...)}"""
+    With `dry_run`, only say what would run. -> {label: dict(state='ran'|'skipped'|'failed'|'blocked'|'would run', ...)}"""
     check_scale(scale)
     if jobs < 1: raise ValueError(f'--jobs must be at least 1, got {jobs}')
     root = Path(root or repo_root())
@@ -381,9 +381,12 @@ def execute(tasks, scale, executor=None, jobs=1, force=False, root=None, data=No
             finally:
                 if env_root is None: os.environ.pop('CTRLREPRO_ROOT', None)
                 else: os.environ['CTRLREPRO_ROOT'] = env_root
-            if st is not None and st.current:
+            after = sorted(d for d in deps if done[d]['state'] == 'would run')
+            if st is not None and st.current and not after:
                 done[t.label] = dict(state='skipped'); log(f'{t.label} [{scale}]: up to date, skipped'); continue
-            why = '' if st is None else f" ({'; '.join(st.reasons)[:300]})"
+            why = '' if st is None else f" ({'; '.join(st.reasons + [f'after upstream {a}' for a in after])[:300]})"
+            if dry_run:
+                done[t.label] = dict(state='would run', why=why); log(f'{t.label} [{scale}]: would run{why}'); continue
             job = ex.submit(_job, t.exp.id, scale, t.overrides, t.out, str(root), data)
             log(f'{t.label} [{scale}]: submitted as job {job.job_id}{why}')
             running[t.label] = job
@@ -468,11 +471,11 @@ def plan(exps, scale, overrides=None, sweep=None):
     for t in tasks: t.deps = set().union(*[by_exp.get(d, {d}) for d in t.deps]) if t.deps else set()
     return tasks
 
-def run_many(exps, scale='cpu', overrides=None, sweep=None, force=False, executor=None, jobs=1, log=print, **opts):
+def run_many(exps, scale='cpu', overrides=None, sweep=None, force=False, executor=None, jobs=1, log=print, dry_run=False, **opts):
     "Run `exps` (Experiment objects) that are missing or stale (all with `force`); merge sweeps. -> the `execute` result."
     tasks = plan(exps, scale, overrides, sweep)
-    res = execute(tasks, scale, executor, jobs, force=force, log=log, **opts)
-    if sweep:
+    res = execute(tasks, scale, executor, jobs, force=force, log=log, dry_run=dry_run, **opts)
+    if sweep and not dry_run:
         for e in exps:
             mine = [t for t in tasks if t.exp.id == e.id]
             if any(res[t.label]['state'] in ('failed', 'blocked') for t in mine):
@@ -487,15 +490,17 @@ def run_many(exps, scale='cpu', overrides=None, sweep=None, force=False, executo
             log(f'{e.id} [{scale}]: merged {len(mine)} sweep points -> {final.relative_to(repo_root())}')
     return res
 
-def reproduce(scale='cpu', groups=None, force=False, executor=None, jobs=1, report=True, log=print, **opts):
+def reproduce(scale='cpu', groups=None, force=False, executor=None, jobs=1, report=True, log=print, dry_run=False, **opts):
     "Run every registered experiment (or those of `groups`) that is missing or stale, in dependency order; then the reports."
     exps = [e for e in load_registry() if not groups or e.group in groups]
     if groups and not exps: raise ValueError(f"no experiments in group(s) {groups}")
     t0 = time.time()
-    res = run_many(exps, scale, force=force, executor=executor, jobs=jobs, log=log, **opts)
-    n = {s: sum(r['state'] == s for r in res.values()) for s in ('ran', 'skipped', 'failed', 'blocked')}
+    res = run_many(exps, scale, force=force, executor=executor, jobs=jobs, log=log, dry_run=dry_run, **opts)
+    n = {s: sum(r['state'] == s for r in res.values()) for s in ('ran', 'skipped', 'failed', 'blocked', 'would run')}
+    would = f", {n['would run']} would run" if dry_run else ''
     log(f"reproduce [{scale}]: {n['ran']} ran, {n['skipped']} up to date, {n['failed']} failed, {n['blocked']} not run "
-        f"(upstream failed) in {time.time() - t0:.0f}s")
+        f"(upstream failed){would} in {time.time() - t0:.1f}s")
+    if dry_run: return res
     bad = [k for k, r in res.items() if r['state'] in ('failed', 'blocked')]
     if bad: raise RuntimeError(f"{len(bad)} experiment(s) did not finish: {', '.join(bad)}; rerun `ctrlrepro reproduce` to "
                                f"pick up only what is missing or stale (the reports were not regenerated)")
@@ -601,6 +606,7 @@ def executor_args(p):
     g.add_argument('--partition', help='SLURM partition'); g.add_argument('--gpus', type=int, default=0, help='GPUs per job (SLURM)')
     g.add_argument('--time', type=int, default=240, help='time limit per job, minutes'); g.add_argument('--mem', type=float, help='GB per job (SLURM)')
     g.add_argument('--cpus', type=int, help='CPUs per job (SLURM)')
+    g.add_argument('--dry-run', action='store_true', help='only say what would run, and why')
 
 def _opts(a): return dict(partition=a.partition, gpus=a.gpus, time_min=a.time, mem_gb=a.mem, cpus=a.cpus)
 
@@ -638,7 +644,7 @@ def run_command(a):
         print(f"verify [{a.scale}]: {'all cells agree' if ok else 'MISMATCH'}")
         return 0 if ok else 1
     if a.cmd == 'reproduce':
-        reproduce(a.scale, a.group, a.force, a.executor, a.jobs, **_opts(a)); return 0
+        reproduce(a.scale, a.group, a.force, a.executor, a.jobs, dry_run=a.dry_run, **_opts(a)); return 0
     if a.cmd == 'run':
         from ctrlrepro.cli import check_overrides
         exps = [get_experiment(i) for i in a.experiment]
