@@ -16,8 +16,8 @@ __all__ = ['KEY_VERSION', 'NOT_CODE', 'PACKAGE_DATA', 'RATIO_TOL', 'MINI_SPREADS
            'ctrlrepro_imports', 'used_modules', 'package_data', 'read_patterns', 'upstream', 'canonical_request',
            'input_key', 'key_changes', 'Status', 'status', 'statuses', 'stamp_record', 'stamp', 'list_status', 'Task',
            'make_executor', 'execute', 'sweep_points', 'merge_records', 'sweep_dir', 'recorded_overrides', 'plan',
-           'run_many', 'reproduce', 'compare_cell', 'compare_records', 'make_scratch', 'verify', 'executor_args',
-           'add_commands', 'run_command']
+           'run_many', 'reproduce', 'timings', 'compare_cell', 'compare_records', 'make_scratch', 'verify',
+           'executor_args', 'add_commands', 'run_command']
 
 # %% ../nbs/02a_pipeline.ipynb #c9ea10eb
 KEY_VERSION = 1
@@ -507,7 +507,34 @@ def reproduce(scale='cpu', groups=None, force=False, executor=None, jobs=1, repo
     if report: run_report(scale=scale, log=log)
     return res
 
-# %% ../nbs/02a_pipeline.ipynb #39ac3b37
+# %% ../nbs/02a_pipeline.ipynb #3fd4a370
+def _cached_seconds(files, root):
+    s = 0.0
+    for f in files:
+        if not f.endswith('.json'): continue
+        try: d = json.loads((root/f).read_text())
+        except (OSError, json.JSONDecodeError): continue
+        if isinstance(d, dict): s += float(d.get('total_seconds') or d.get('wall_s') or 0)
+    return s
+
+def timings(scale='cpu'):
+    "DataFrame: experiment, registry estimate, recorded minutes of the committed record, cached training it reuses."
+    import pandas as pd
+    root, rows = repo_root(), []
+    ids = [e.id for e in load_registry()]
+    tree = Tree(root)
+    for e in load_registry():
+        f = results_path(scale, e.id)
+        rec = json.loads(f.read_text()) if f.exists() else None
+        own = tree.files(f'results/{scale}/{e.id}')
+        cached = set(own) | {x for _, kind, glob, _ in read_patterns(e, scale, ids) if kind == 'caches' for x in tree.glob(glob)}
+        cs = _cached_seconds(sorted(cached), root)
+        rows.append(dict(experiment=e.id, estimate_min=e.cpu_minutes,
+                         recorded_min=None if rec is None or rec.get('duration_s') is None else round(rec['duration_s'] / 60, 1),
+                         at=(rec or {}).get('git_commit', '')[:7] if rec else '', cached_training_min=round(cs / 60, 1) if cs else None))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/02a_pipeline.ipynb #e8991eed
 RATIO_TOL = 0.25      # relative tolerance of a ratio cell that states no spread
 MINI_SPREADS = 2.0    # a mini cell with a stated seed noise may move this many spreads
 
@@ -594,7 +621,7 @@ def verify(exps, scale='cpu', against=None, scratch=None, use_cache=False, execu
     log(summary.to_string(index=False))
     return cells, summary, bool(len(summary)) and (summary.verdict == 'ok').all()
 
-# %% ../nbs/02a_pipeline.ipynb #f91a16e2
+# %% ../nbs/02a_pipeline.ipynb #dbc2fec4
 COMMANDS = ('list', 'run', 'reproduce', 'stamp', 'verify')
 
 def executor_args(p):
