@@ -69,3 +69,22 @@ def test_slurm_job_it_would_submit(tmp_path, monkeypatch):
     sub = cloudpickle.loads(Path(job.paths.submitted_pickle).read_bytes())
     assert sub.function is _job and sub.args == ('controlnext/train', 'paper', {'steps': 100}, None, '/shared/ctrlrepro', None)
     with pytest.raises(ValueError, match='unknown executor'): make_executor('k8s')
+
+
+from test_cli import sandbox  # noqa: F401  (the throw-away checkout with the demo/hello experiment)
+
+
+def test_sweep_one_job_per_point_and_merge(cli, sandbox):
+    env = dict(CTRLREPRO_ROOT=str(sandbox))
+    rc, out = cli('run', 'demo/hello', '--sweep', 'n', '[2, 4]', '--executor', 'local', '--jobs', '2', env=env)
+    assert rc == 0, out
+    pts = sorted((sandbox/'results'/'smoke'/'demo'/'hello.sweep').glob('*.json'))
+    assert [p.name for p in pts] == ['n=2.json', 'n=4.json'], pts
+    rec = json.loads((sandbox/'results'/'smoke'/'demo'/'hello.json').read_text())
+    cell = rec['rows'][0]
+    assert cell['value'] == 4.5 and abs(cell['spread'] - 2.1213203) < 1e-6 and 'n=4: 6.0' in cell['note'], cell
+    assert rec['request']['sweep'] == {'n': [2, 4]} and len(rec['curves']) == 2 and rec['input_key']['combined']
+    rc, out = cli('run', 'demo/hello', '--sweep', 'n', '[2, 4]', env=env)      # nothing missing or stale: no job
+    assert rc == 0 and out.count('up to date, skipped') == 2 and 'submitted' not in out, out
+    rc, out = cli('run', 'demo/hello', '-p', 'fail', 'True', '--sweep', 'n', '[2]', '--executor', 'local', env=env)
+    assert rc == 2 and 'asked to fail' in out and (sandbox/'results'/'smoke'/'demo'/'hello.sweep'/'n=2.failed.ipynb').exists(), out
