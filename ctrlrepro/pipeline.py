@@ -214,7 +214,7 @@ def key_changes(old, new):
         why.append(f'{entry}: {len(ch)} file(s) changed, e.g. {sorted(ch)[0]}')
     return why or ['combined hash differs']
 
-# %% ../nbs/02a_pipeline.ipynb #0dde35f6
+# %% ../nbs/02a_pipeline.ipynb #1588f096
 @dataclass
 class Status:
     experiment: str
@@ -290,7 +290,7 @@ def stamp(scale='cpu', ids=None, force=False, log=print):
         log(f'{e.id} [{scale}]: {out[e.id]}')
     return out
 
-# %% ../nbs/02a_pipeline.ipynb #1a9ae726
+# %% ../nbs/02a_pipeline.ipynb #fb00d204
 def list_status(scales=tuple(SCALES), log=print):
     "The `ctrlrepro list` table: state per experiment and scale, then why each stale one is stale."
     exps = load_registry()
@@ -308,7 +308,7 @@ def list_status(scales=tuple(SCALES), log=print):
             if over: log(f'  [{s}] {e.id}: ran with -p ' + ' '.join(f'{k} {v!r}' for k, v in over.items()) + ' (reproduce reruns it so)')
     return st
 
-# %% ../nbs/02a_pipeline.ipynb #b61a23d1
+# %% ../nbs/02a_pipeline.ipynb #ab37ee04
 @dataclass
 class Task:
     exp: object
@@ -402,7 +402,7 @@ def execute(tasks, scale, executor=None, jobs=1, force=False, root=None, data=No
         if running: time.sleep(poll)
     return done
 
-# %% ../nbs/02a_pipeline.ipynb #1e174ae4
+# %% ../nbs/02a_pipeline.ipynb #4a5b3d62
 def _slug(point): return ','.join(f'{k}={json.dumps(v, separators=(",", ":"))}' for k, v in point.items()).replace('/', '_')
 
 def sweep_points(exp, sweep):
@@ -446,7 +446,7 @@ def merge_records(recs, points, request):
 
 def sweep_dir(scale, exp_id): return results_path(scale, exp_id).with_suffix('.sweep')
 
-# %% ../nbs/02a_pipeline.ipynb #08e2224b
+# %% ../nbs/02a_pipeline.ipynb #9226a893
 def recorded_overrides(exp, scale):
     "The `-p` overrides the existing record of `exp` at `scale` was made with ({} if none)."
     try: return dict((load_record(results_path(scale, exp.id)).get('request') or {}).get('overrides') or {})
@@ -507,7 +507,7 @@ def reproduce(scale='cpu', groups=None, force=False, executor=None, jobs=1, repo
     if report: run_report(scale=scale, log=log)
     return res
 
-# %% ../nbs/02a_pipeline.ipynb #3fd4a370
+# %% ../nbs/02a_pipeline.ipynb #3ea158fe
 def _cached_seconds(files, root):
     s = 0.0
     for f in files:
@@ -534,7 +534,7 @@ def timings(scale='cpu'):
                          at=(rec or {}).get('git_commit', '')[:7] if rec else '', cached_training_min=round(cs / 60, 1) if cs else None))
     return pd.DataFrame(rows)
 
-# %% ../nbs/02a_pipeline.ipynb #e8991eed
+# %% ../nbs/02a_pipeline.ipynb #311ad9cb
 RATIO_TOL = 0.25      # relative tolerance of a ratio cell that states no spread
 MINI_SPREADS = 2.0    # a mini cell with a stated seed noise may move this many spreads
 
@@ -621,7 +621,7 @@ def verify(exps, scale='cpu', against=None, scratch=None, use_cache=False, execu
     log(summary.to_string(index=False))
     return cells, summary, bool(len(summary)) and (summary.verdict == 'ok').all()
 
-# %% ../nbs/02a_pipeline.ipynb #dbc2fec4
+# %% ../nbs/02a_pipeline.ipynb #2e3dce28
 COMMANDS = ('list', 'run', 'reproduce', 'stamp', 'verify')
 
 def executor_args(p):
