@@ -387,8 +387,9 @@ def execute(tasks, scale, executor=None, jobs=1, force=False, root=None, data=No
             why = '' if st is None else f" ({'; '.join(st.reasons + [f'after upstream {a}' for a in after])[:300]})"
             if dry_run:
                 done[t.label] = dict(state='would run', why=why); log(f'{t.label} [{scale}]: would run{why}'); continue
+            log(f'{t.label} [{scale}]: starting{why}')
             job = ex.submit(_job, t.exp.id, scale, t.overrides, t.out, str(root), data)
-            log(f'{t.label} [{scale}]: submitted as job {job.job_id}{why}')
+            if executor: log(f'{t.label} [{scale}]: submitted as job {job.job_id}')
             running[t.label] = job
         for label, job in list(running.items()):
             if not job.done(): continue
