@@ -719,7 +719,9 @@ def convert_official(state_dict: dict, variant: str, unet_state_dict: dict | Non
         raise ValueError(f"{variant} has {len(v.get('block_groups', (1, 8, 8)))} ResNet blocks but the checkpoint has "
                          f"{nb}: wrong variant, or pass block_groups= for a narrowed module")
     if shape('mid_convs.1.weight'): infer['out_channels'] = shape('mid_convs.1.weight')[0]
-    if scale is not None and not v.get('learnable_scale', True):
+    if scale is not None:
+        if v.get('learnable_scale', True):
+            raise ValueError(f"{variant} keeps its learnable scale in the checkpoint ('scale'): scale= is for sd15_train, sdxl, svd_v2")
         infer['init_scale'] = float(scale) * (0.2 if variant == 'svd_v2' else 1.0)
     module = controlnext_variant(variant, **{**infer, **overrides})
     ours = module.state_dict()
