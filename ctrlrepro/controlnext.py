@@ -13,13 +13,15 @@ from diffusers.models.resnet import ResnetBlock2D
 from diffusers.models.embeddings import Timesteps, TimestepEmbedding
 
 # %% auto #0
-__all__ = ['BRIDGES', 'STEMS', 'MIDS', 'VARIANTS', 'TRAINABLE_PRESETS', 'DELTA_FORMAT', 'ControlNeXtModel', 'controlnext_variant',
-           'n_params', 'ControlNeXtInjector', 'tiny_unet', 'tiny_svd_unet', 'tiny_sd3', 'small_module',
-           'base_param_names', 'select_trainable', 'set_trainable', 'param_groups', 'arch_fingerprint',
-           'weights_fingerprint', 'save_delta', 'load_delta', 'to_control_tensor', 'ControlNeXtPipeline',
-           'controlnext_eps', 'ControlNetBaseline', 'SpatioTemporalControlNet', 'SpatioTemporalControlNetInjector',
-           'ControlledUNet', 'controlled_loss', 'train_controlled', 'mini_module', 'controlnet_embedding_channels',
-           'emoji_pool', 'batch_fn', 'controlled_generate', 'embed_captions', 'train_mini']
+__all__ = ['BRIDGES', 'STEMS', 'MIDS', 'BRIDGE_ORDERS', 'SCALE_FNS', 'VARIANTS', 'OFFICIAL_VARIANTS', 'TRAINABLE_PRESETS',
+           'DELTA_FORMAT', 'OFFICIAL_TRAINED', 'MINI_RESNET_EPS', 'ControlNeXtModel', 'controlnext_variant', 'n_params',
+           'ControlNeXtInjector', 'tiny_unet', 'tiny_svd_unet', 'tiny_sd3', 'small_module', 'base_param_names',
+           'select_trainable', 'set_trainable', 'param_groups', 'arch_fingerprint', 'weights_fingerprint', 'save_delta',
+           'load_delta', 'to_control_tensor', 'ControlNeXtPipeline', 'controlnext_eps', 'ControlNetBaseline',
+           'SpatioTemporalControlNet', 'SpatioTemporalControlNetInjector', 'ControlledUNet', 'official_layout',
+           'convert_official', 'convert_official_unet', 'load_official', 'write_official_checkpoint', 'controlled_loss',
+           'train_controlled', 'mini_module', 'controlnet_embedding_channels', 'emoji_pool', 'batch_fn',
+           'controlled_generate', 'embed_captions', 'train_mini']
 
 # %% ../nbs/10_controlnext.ipynb #afdabcdb
 class _ResidualMid(nn.Module):
@@ -38,16 +40,19 @@ class _PlainMid(nn.Module):
         self.conv1, self.conv2 = nn.Conv2d(ch, ch, 3, padding=1), nn.Conv2d(ch, ch, 3, padding=1)
     def forward(self, x): return self.conv2(F.relu(self.conv1(x)))
 
-_POINT_RE = re.compile(r'^(conv_in|mid_block|mid_block\.in|down_blocks\.\d+|pos_embed)$')
+_POINT_RE = re.compile(r'^(conv_in|mid_block|mid_block\.in|down_blocks\.\d+|down_blocks\.\d+\.in|pos_embed)$')
 
 def _check_point_name(point):
     if not isinstance(point, str) or not _POINT_RE.match(point):
-        raise ValueError(f"unknown injection point {point!r}: use 'conv_in', 'down_blocks.<i>', 'mid_block' "
-                         "(after), 'mid_block.in' (before the mid block), or 'pos_embed' (SD3 transformer)")
+        raise ValueError(f"unknown injection point {point!r}: use 'conv_in', 'down_blocks.<i>' (after the block), "
+                         "'down_blocks.<i>.in' (on its input), 'mid_block' (after), 'mid_block.in' (before the mid block), "
+                         "or 'pos_embed' (SD3 transformer)")
 
 BRIDGES = ('paper', 'official', 'zero_conv')
-STEMS = ('none', 'conv', 'conv_unpadded_maxpool')
+STEMS = ('none', 'conv', 'conv_maxpool')
 MIDS = ('none', 'plain', 'residual')
+BRIDGE_ORDERS = ('pool_norm', 'norm_pool')
+SCALE_FNS = ('identity', 'sigmoid_1.3')
 
 class ControlNeXtModel(ModelMixin, ConfigMixin):
     """ControlNeXt's lightweight control module F_c (Sec. 3.2) plus its bridge to the main branch (Sec. 3.3).
@@ -60,11 +65,12 @@ class ControlNeXtModel(ModelMixin, ConfigMixin):
                  block_out_channels: tuple = (128, 256, 256), block_groups: tuple = (1, 8, 8),
                  downsample: bool = True, mid_type: str = 'plain', mid_groups: int = 8, out_channels: int = 1280,
                  bridge: str = 'paper', learnable_scale: bool = True, init_scale: float = 1.0, norm_eps: float = 1e-12,
-                 injection_point: str = 'mid_block'):
+                 injection_point: str = 'mid_block', resnet_eps: float = 1e-6, bridge_order: str = 'pool_norm',
+                 scale_fn: str = 'identity'):
         super().__init__()
-        if bridge not in BRIDGES: raise ValueError(f"bridge={bridge!r}: choose one of {BRIDGES}")
-        if stem_type not in STEMS: raise ValueError(f"stem_type={stem_type!r}: choose one of {STEMS}")
-        if mid_type not in MIDS: raise ValueError(f"mid_type={mid_type!r}: choose one of {MIDS}")
+        for name, val, ok in [('bridge', bridge, BRIDGES), ('stem_type', stem_type, STEMS), ('mid_type', mid_type, MIDS),
+                              ('bridge_order', bridge_order, BRIDGE_ORDERS), ('scale_fn', scale_fn, SCALE_FNS)]:
+            if val not in ok: raise ValueError(f"{name}={val!r}: choose one of {ok}")
         if len(block_groups) != len(block_out_channels):
             raise ValueError("block_groups and block_out_channels must have the same length")
         _check_point_name(injection_point)
@@ -73,18 +79,18 @@ class ControlNeXtModel(ModelMixin, ConfigMixin):
             self.time_embedding = TimestepEmbedding(time_proj_dim, time_embed_dim)
         ch = in_channels
         if stem_type == 'none': self.stem = nn.Identity()
-        else:
-            pad = 1 if stem_type == 'conv' else 0
+        else:   # 'conv' (A): all 3x3 convs padded; 'conv_maxpool' (C): only the first (stride 2) padded, then a 2x2 max-pool
             layers = []
             for i, c in enumerate(stem_channels):
+                pad = 1 if stem_type == 'conv' or i == 0 else 0
                 layers += [nn.Conv2d(ch, c, 3, stride=2 if i == 0 else 1, padding=pad), nn.GroupNorm(stem_groups, c), nn.ReLU()]
                 ch = c
-            if stem_type == 'conv_unpadded_maxpool': layers.append(nn.MaxPool2d(2))
+            if stem_type == 'conv_maxpool': layers.append(nn.MaxPool2d(2))
             self.stem = nn.Sequential(*layers)
         self.blocks, self.downs = nn.ModuleList(), nn.ModuleList()
         for c, g in zip(block_out_channels, block_groups):
             self.blocks.append(ResnetBlock2D(in_channels=ch, out_channels=c, temb_channels=time_embed_dim or None,
-                                             groups=g, groups_out=g, eps=1e-5))
+                                             groups=g, groups_out=g, eps=resnet_eps))
             self.downs.append(nn.Conv2d(c, c, 3, stride=2, padding=1) if downsample else nn.Identity())  # = Downsample2D(use_conv=True)
             ch = c
         self.mid = {'none': lambda: nn.Identity(), 'plain': lambda: _PlainMid(ch),
@@ -113,41 +119,47 @@ class ControlNeXtModel(ModelMixin, ConfigMixin):
         for blk, down in zip(self.blocks, self.downs): x = down(blk(x, temb))
         return self.conv_out(self.mid(x))
 
+    def effective_scale(self) -> torch.Tensor:
+        "The multiplier of the bridged control: `scale`, or the SVD v1 code's `sigmoid(scale) * 1.3` (0.95 at init)."
+        return torch.sigmoid(self.scale) * 1.3 if self.config.scale_fn == 'sigmoid_1.3' else self.scale
+
     def bridge(self, x_c: torch.Tensor, x_m: torch.Tensor) -> torch.Tensor:
         "Cross Normalization (Eq. 8-10), the official variant, or a zero conv: the term that is added to x_m."
         if x_c.shape[1] != x_m.shape[1]:
             raise ValueError(f"control features have {x_c.shape[1]} channels but the injection point has "
                              f"{x_m.shape[1]}: build the module with out_channels={x_m.shape[1]}")
-        if x_c.shape[-2:] != x_m.shape[-2:]: x_c = F.adaptive_avg_pool2d(x_c, x_m.shape[-2:])
         x_c = x_c.to(x_m.dtype)
         mode, eps = self.config.bridge, self.config.norm_eps
+        pool = lambda x: F.adaptive_avg_pool2d(x, x_m.shape[-2:]) if x.shape[-2:] != x_m.shape[-2:] else x
         if mode == 'paper':   # Eq. 8-10: main-branch mean and (biased) variance over the n elements of each sample
             mu = x_m.mean(dim=(1, 2, 3), keepdim=True)
             var = x_m.var(dim=(1, 2, 3), keepdim=True, unbiased=False)
-            return (x_c - mu) / torch.sqrt(var + eps) * self.scale
+            return (pool(x_c) - mu) / torch.sqrt(var + eps) * self.effective_scale()
         if mode == 'official':  # official code: standardise x_c per sample, rescale to x_m's statistics
+            if self.config.bridge_order == 'pool_norm': x_c = pool(x_c)      # SD1.5 code: pool, then normalise
             mu_c, sd_c = x_c.mean(dim=(1, 2, 3), keepdim=True), x_c.std(dim=(1, 2, 3), keepdim=True)
             mu_m, sd_m = x_m.mean(dim=(1, 2, 3), keepdim=True), x_m.std(dim=(1, 2, 3), keepdim=True)
-            return ((x_c - mu_c) / (sd_c + eps) * sd_m + mu_m) * self.scale
-        return self.zero_conv(x_c) * self.scale
+            return pool((x_c - mu_c) / (sd_c + eps) * sd_m + mu_m) * self.effective_scale()   # SDXL/SVD: normalise, then pool
+        return self.zero_conv(pool(x_c)) * self.effective_scale()
 
     def merge(self, x_m: torch.Tensor, x_c: torch.Tensor, control_scale: float = 1.0) -> torch.Tensor:
         "y = x_m + control_scale * bridge(x_c, x_m)"
         return x_m + control_scale * self.bridge(x_c, x_m)
 
 # %% ../nbs/10_controlnext.ipynb #93293c39
+_A = dict(stem_type='conv', stem_channels=(64, 64, 128), stem_groups=2, block_out_channels=(128, 256), block_groups=(4, 8),
+          mid_type='residual', out_channels=320, bridge='official', learnable_scale=False, init_scale=1.0)
 VARIANTS = {
     'paper': dict(),
-    'sd15_train': dict(stem_type='conv', stem_channels=(64, 64, 128), stem_groups=2, block_out_channels=(128, 256),
-                       block_groups=(4, 8), mid_type='residual', out_channels=320, bridge='official',
-                       learnable_scale=False, init_scale=1.0, norm_eps=1e-12, injection_point='down_blocks.0'),
+    'sd15_train': dict(_A, norm_eps=1e-12, injection_point='down_blocks.0'),
     'sd15_infer': dict(bridge='official', injection_point='mid_block'),
-    'svd_v1': dict(stem_type='conv_unpadded_maxpool', block_out_channels=(128, 256, 256), block_groups=(4, 8, 8),
-                   mid_type='residual', out_channels=1280, bridge='official', norm_eps=1e-5, injection_point='mid_block.in'),
-    'sdxl': dict(stem_type='conv', stem_channels=(64, 64, 128), stem_groups=2, block_out_channels=(128, 256),
-                 block_groups=(4, 8), mid_type='residual', out_channels=320, bridge='official',
-                 learnable_scale=False, init_scale=1.0, norm_eps=1e-12, injection_point='conv_in'),
+    'svd_v1': dict(stem_type='conv_maxpool', block_out_channels=(128, 256, 256), block_groups=(4, 8, 8),
+                   mid_type='residual', out_channels=1280, bridge='official', norm_eps=1e-5, injection_point='mid_block.in',
+                   bridge_order='norm_pool', scale_fn='sigmoid_1.3'),
+    'sdxl': dict(_A, norm_eps=1e-12, injection_point='down_blocks.0.in', bridge_order='norm_pool'),
+    'svd_v2': dict(_A, init_scale=0.2, norm_eps=1e-5, injection_point='down_blocks.0', bridge_order='norm_pool'),
 }
+OFFICIAL_VARIANTS = ('sd15_train', 'sd15_infer', 'svd_v1', 'sdxl', 'svd_v2')
 
 def controlnext_variant(name: str = 'paper', **overrides) -> ControlNeXtModel:
     "Build a control module from a named variant, with config overrides (e.g. bridge='zero_conv', out_channels=64)."
@@ -171,7 +183,7 @@ def _resolve_point(model, point):
         if kind != 'sd3': raise ValueError("injection point 'pos_embed' is for SD3Transformer2DModel only")
         return model.pos_embed
     if kind == 'sd3': raise ValueError(f"{type(model).__name__} supports only injection point 'pos_embed'")
-    name = 'mid_block' if point == 'mid_block.in' else point
+    name = point[:-3] if point.endswith('.in') else point
     try: mod = model.get_submodule(name)
     except AttributeError: mod = None
     if mod is None:
@@ -200,7 +212,7 @@ class ControlNeXtInjector:
         if self._handles: return self
         self._handles.append(self.model.register_forward_pre_hook(self._pre_model, with_kwargs=True))
         self._handles.append(self.model.register_forward_hook(self._post_model))
-        if self.point == 'mid_block.in':
+        if self.point.endswith('.in'):     # on the input of the block (a forward pre-hook)
             self._handles.append(self.target.register_forward_pre_hook(self._pre_point, with_kwargs=True))
         else:
             self._handles.append(self.target.register_forward_hook(self._post_point))
@@ -328,7 +340,7 @@ def tiny_sd3(**kw):
 
 def small_module(variant: str = 'sd15_train', out_channels: int = 32, **kw) -> ControlNeXtModel:
     "A narrow control module with a variant's layout (for tiny bases)."
-    base = dict(out_channels=out_channels, block_out_channels=(16, 32) if variant in ('sd15_train', 'sdxl') else (16, 32, 32),
+    base = dict(out_channels=out_channels, block_out_channels=(16, 32) if variant in ('sd15_train', 'sdxl', 'svd_v2') else (16, 32, 32),
                 stem_channels=(8, 8, 16), time_proj_dim=16, time_embed_dim=32, mid_groups=8)
     if variant in ('paper', 'sd15_infer'): base['block_groups'] = (1, 8, 8)
     if variant == 'svd_v1': base['block_groups'] = (4, 8, 8)
@@ -391,15 +403,18 @@ def weights_fingerprint(model: nn.Module, exclude=()) -> str | None:
         h.update(_norm_name(n).encode()); h.update(sample.numpy().tobytes())
     return h.hexdigest()[:16]
 
-def save_delta(path, module: ControlNeXtModel, base: nn.Module, trained: str | list[str], point: str | None = None, extra: dict | None = None) -> Path:
-    "Write module + trained base subset as one safetensors file (atomically)."
+def save_delta(path, module: ControlNeXtModel, base: nn.Module, trained: str | list[str], point: str | None = None,
+               extra: dict | None = None, subset: dict | None = None) -> Path:
+    """Write module + trained base subset as one safetensors file (atomically). `subset` (name -> tensor) gives the
+    trained values when they are not (yet) in `base` (e.g. converted from an official checkpoint onto a stock base)."""
     from ctrlrepro.core import atomic_save_safetensors
     names = select_trainable(base, trained) if isinstance(trained, str) else list(trained)
     sd = {_norm_name(n): p for n, p in base.named_parameters() if not _is_adapter(n)}
     missing = [n for n in names if n not in sd]
     if missing: raise ValueError(f"trained names not in the base: {missing[:3]}")
+    vals = {**sd, **(subset or {})}
     tensors = {f'controlnext.{k}': v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
-    tensors.update({f'base.{n}': sd[n].detach().cpu().contiguous() for n in names})
+    tensors.update({f'base.{n}': vals[n].detach().cpu().contiguous() for n in names})
     meta = dict(format=DELTA_FORMAT, module_config=json.dumps(dict(module.config)), point=point or module.config.injection_point,
                 trained=trained if isinstance(trained, str) else 'explicit', base_class=type(base).__name__,
                 base_arch=arch_fingerprint(base), base_weights=str(weights_fingerprint(base, exclude=names)),
@@ -426,7 +441,9 @@ def load_delta(path, base: nn.Module, allow_other_weights: bool = False):
     if not allow_other_weights and meta['base_weights'] != 'None' and wf is not None and wf != meta['base_weights']:
         raise ValueError(f"delta {path.name} was trained on different base weights (fingerprint {meta['base_weights']}, "
                          f"this base {wf}); pass allow_other_weights=True to apply it to another base of the same architecture")
-    module = ControlNeXtModel.from_config(json.loads(meta['module_config']))
+    cfg = json.loads(meta['module_config'])
+    cfg.setdefault('resnet_eps', 1e-5)   # deltas written before `resnet_eps` existed used GroupNorm eps 1e-5 in their ResNet blocks
+    module = ControlNeXtModel.from_config(cfg)
     module.load_state_dict({k[12:]: v for k, v in tensors.items() if k.startswith('controlnext.')})
     params = {_norm_name(n): p for n, p in base.named_parameters() if not _is_adapter(n)}
     with torch.no_grad():
@@ -457,6 +474,13 @@ class ControlNeXtPipeline:
         if next(module.parameters()).dtype != model.dtype or next(module.parameters()).device != model.device:
             module.to(device=model.device, dtype=model.dtype)
         self.injector = ControlNeXtInjector(model, module, point, vae_scale_factor=getattr(pipe, 'vae_scale_factor', 8), allow_tile=True)
+
+    @classmethod
+    def from_official(cls, pipe, path, variant: str, unet_path=None, increments: bool = False, point: str | None = None, **kw):
+        """Wrap `pipe` with an official ControlNeXt checkpoint (`load_official`); with `unet_path` its trained UNet
+        subset is applied to the pipeline's UNet in place."""
+        model = getattr(pipe, 'unet', None) or getattr(pipe, 'transformer', None)
+        return cls(pipe, load_official(path, variant, unet=model, unet_path=unet_path, increments=increments, **kw), point)
 
     def __call__(self, *args, control_image=None, control_scale: float = 1.0, num_images_per_prompt: int = 1, **kw):
         if control_image is None: return self.pipe(*args, num_images_per_prompt=num_images_per_prompt, **kw)
@@ -609,6 +633,172 @@ class ControlledUNet(nn.Module):
 
     def n_learnable(self) -> int: return sum(p.numel() for g in self.param_groups(1.0) for p in g['params'])
 
+# %% ../nbs/10_controlnext.ipynb #c0f1a1e0
+OFFICIAL_TRAINED = {'sd15_train': 'to_out', 'sd15_infer': 'to_out', 'sdxl': 'attn2.*to_out', 'svd_v2': 'all', 'svd_v1': None}
+_WRAPPER_PREFIXES = ('module.', '_orig_mod.', 'controlnext.', 'controlnet.', 'unet.')
+
+def official_layout(variant: str, in_channels: int = 3, stem_channels: tuple = (64, 64, 128), block_out_channels=None,
+                    out_channels=None, time_proj_dim: int = 128, time_embed_dim: int = 256) -> dict:
+    """Key -> shape of an official ControlNeXt checkpoint (the official module's `state_dict()`), written from the
+    official module structure: `time_embedding` (diffusers TimestepEmbedding), `embedding` (nn.Sequential stem of
+    A/C), `down_res` (diffusers ResnetBlock2D), `down_sample` (diffusers Downsample2D, `.conv`), `mid_convs`
+    ([nn.Sequential middle, 1x1 output conv]) and, for B and C, the learnable `scale`."""
+    if variant not in OFFICIAL_VARIANTS: raise ValueError(f"official variant {variant!r}: choose one of {OFFICIAL_VARIANTS}")
+    v = VARIANTS[variant]
+    blocks = tuple(block_out_channels or v.get('block_out_channels', (128, 256, 256)))
+    out = out_channels or v.get('out_channels', 1280)
+    L = {}
+    conv = lambda k, o, i, s: L.update({f'{k}.weight': (o, i, s, s), f'{k}.bias': (o,)})
+    vec = lambda k, c: L.update({f'{k}.weight': (c,), f'{k}.bias': (c,)})
+    L.update({'time_embedding.linear_1.weight': (time_embed_dim, time_proj_dim), 'time_embedding.linear_1.bias': (time_embed_dim,),
+              'time_embedding.linear_2.weight': (time_embed_dim, time_embed_dim), 'time_embedding.linear_2.bias': (time_embed_dim,)})
+    ch = in_channels
+    if v.get('stem_type', 'none') != 'none':           # A, SDXL, SVD-v2, C: conv, GN, ReLU three times (C: + MaxPool)
+        for i, c in enumerate(stem_channels):
+            conv(f'embedding.{3 * i}', c, ch, 3); vec(f'embedding.{3 * i + 1}', c); ch = c
+    for i, c in enumerate(blocks):
+        p = f'down_res.{i}'
+        vec(f'{p}.norm1', ch); conv(f'{p}.conv1', c, ch, 3)
+        L.update({f'{p}.time_emb_proj.weight': (c, time_embed_dim), f'{p}.time_emb_proj.bias': (c,)})
+        vec(f'{p}.norm2', c); conv(f'{p}.conv2', c, c, 3)
+        if ch != c: conv(f'{p}.conv_shortcut', c, ch, 1)
+        conv(f'down_sample.{i}.conv', c, c, 3); ch = c
+    if v.get('mid_type', 'plain') == 'residual':        # conv, ReLU, GN, conv, GN
+        conv('mid_convs.0.0', ch, ch, 3); vec('mid_convs.0.2', ch); conv('mid_convs.0.3', ch, ch, 3); vec('mid_convs.0.4', ch)
+    else:                                               # B: conv, ReLU, conv
+        conv('mid_convs.0.0', ch, ch, 3); conv('mid_convs.0.2', ch, ch, 3)
+    conv('mid_convs.1', out, ch, 1)
+    if v.get('learnable_scale', True): L['scale'] = ()
+    return L
+
+_MID_KEYS = {'residual': {'conv1': '0.0', 'norm1': '0.2', 'conv2': '0.3', 'norm2': '0.4'}, 'plain': {'conv1': '0.0', 'conv2': '0.2'}}
+
+def _official_name(key: str, mid_type: str) -> str:
+    "Our ControlNeXtModel state-dict key -> the official module's key."
+    for rx, rep in [(r'^stem\.(\d+)\.', r'embedding.\1.'), (r'^blocks\.(\d+)\.', r'down_res.\1.'),
+                    (r'^downs\.(\d+)\.', r'down_sample.\1.conv.'), (r'^conv_out\.', 'mid_convs.1.')]:
+        if re.match(rx, key): return re.sub(rx, rep, key)
+    m = re.match(r'^mid\.(\w+)\.(weight|bias)$', key)
+    if m: return f"mid_convs.{_MID_KEYS[mid_type][m.group(1)]}.{m.group(2)}"
+    return key                                          # time_embedding.*, scale
+
+def _strip_prefix(sd: dict) -> dict:
+    for p in _WRAPPER_PREFIXES:
+        if sd and all(k.startswith(p) for k in sd): return {k[len(p):]: v for k, v in sd.items()}
+    return dict(sd)
+
+def _names(keys, n=6):
+    keys = sorted(keys)
+    return ', '.join(keys[:n]) + (f' (+{len(keys) - n} more)' if len(keys) > n else '')
+
+def convert_official(state_dict: dict, variant: str, unet_state_dict: dict | None = None, base: nn.Module | None = None,
+                     delta_path=None, increments: bool = False, trained: str | None = None, scale: float | None = None,
+                     **overrides):
+    """An official ControlNeXt checkpoint's state dict -> our `ControlNeXtModel` of `variant` (widths read from the
+    tensors; GroupNorm group counts, which a state dict does not hold, from the variant or `overrides`).
+
+    A/SDXL/SVD-v2 keep their scale outside the state dict (a float, `--controlnext_scale`): pass it as `scale`
+    (SVD-v2's code multiplies it by 0.2). With `unet_state_dict` (the trained UNet subset a release ships, diffusers
+    parameter names; `increments=True` if it holds W_trained - W_pretrained) the subset is checked against `base`
+    (the stock UNet) and written with the module as a delta at `delta_path` (for `load_delta`); then the function
+    returns `(module, delta_path)`. Unknown, missing or mis-shaped keys raise a ValueError naming them."""
+    if variant not in OFFICIAL_VARIANTS: raise ValueError(f"official variant {variant!r}: choose one of {OFFICIAL_VARIANTS}")
+    sd = _strip_prefix(state_dict)
+    v = VARIANTS[variant]
+    shape = lambda k: tuple(sd[k].shape) if k in sd else None
+    infer = {}
+    if shape('time_embedding.linear_1.weight'):
+        infer['time_embed_dim'], infer['time_proj_dim'] = shape('time_embedding.linear_1.weight')
+    if v.get('stem_type', 'none') != 'none' and shape('embedding.0.weight'):
+        infer['stem_channels'] = tuple(sd[f'embedding.{3 * i}.weight'].shape[0] for i in range(3) if f'embedding.{3 * i}.weight' in sd)
+        infer['in_channels'] = shape('embedding.0.weight')[1]
+    elif shape('down_res.0.conv1.weight'): infer['in_channels'] = shape('down_res.0.conv1.weight')[1]
+    nb = len({k.split('.')[1] for k in sd if k.startswith('down_res.')})
+    if nb: infer['block_out_channels'] = tuple(sd[f'down_res.{i}.conv1.weight'].shape[0] for i in range(nb) if f'down_res.{i}.conv1.weight' in sd)
+    if nb and len(infer['block_out_channels']) != len(v.get('block_groups', (1, 8, 8))) and 'block_groups' not in overrides:
+        raise ValueError(f"{variant} has {len(v.get('block_groups', (1, 8, 8)))} ResNet blocks but the checkpoint has "
+                         f"{nb}: wrong variant, or pass block_groups= for a narrowed module")
+    if shape('mid_convs.1.weight'): infer['out_channels'] = shape('mid_convs.1.weight')[0]
+    if scale is not None:
+        if v.get('learnable_scale', True):
+            raise ValueError(f"{variant} keeps its learnable scale in the checkpoint ('scale'): scale= is for sd15_train, sdxl, svd_v2")
+        infer['init_scale'] = float(scale) * (0.2 if variant == 'svd_v2' else 1.0)
+    module = controlnext_variant(variant, **{**infer, **overrides})
+    ours = module.state_dict()
+    want = {_official_name(k, module.config.mid_type): k for k in ours}
+    unknown, missing = set(sd) - set(want), set(want) - set(sd)
+    if unknown or missing:
+        raise ValueError(f"not an official {variant} checkpoint: " + '; '.join(
+            s for s in [f"unknown keys: {_names(unknown)}" if unknown else '', f"missing keys: {_names(missing)}" if missing else ''] if s))
+    bad = [f"{o} {tuple(sd[o].shape)} (expected {tuple(ours[k].shape)})" for o, k in want.items() if tuple(sd[o].shape) != tuple(ours[k].shape)]
+    if bad: raise ValueError(f"official {variant} checkpoint has tensors of the wrong shape: {_names(bad)}")
+    module.load_state_dict({k: sd[o].to(ours[k].dtype) for o, k in want.items()})
+    if unet_state_dict is None: return module
+    if base is None or delta_path is None: raise ValueError("unet_state_dict needs base= (the stock UNet) and delta_path=")
+    subset = convert_official_unet(unet_state_dict, base, variant, trained, increments)
+    return module, save_delta(delta_path, module, base, sorted(subset), extra=dict(source=f'official {variant}',
+                                                                                   increments=increments), subset=subset)
+
+def convert_official_unet(unet_state_dict: dict, base: nn.Module, variant: str | None = None, trained: str | None = None,
+                          increments: bool = False) -> dict:
+    """The trained UNet subset of an official release (diffusers parameter names) -> {name: tensor} of full values,
+    checked against the stock `base`: every key must be a base parameter of the same shape, and every parameter of the
+    release's subset (`trained`, else the variant's: SD1.5 `to_out`, SDXL `attn2.*to_out`, SVD-v2 all) must be there."""
+    sd = _strip_prefix(unet_state_dict)
+    params = {_norm_name(n): p for n, p in base.named_parameters() if not _is_adapter(n)}
+    unknown = set(sd) - set(params)
+    if unknown: raise ValueError(f"UNet weights have keys that are not parameters of {type(base).__name__}: {_names(unknown)}")
+    pattern = trained or OFFICIAL_TRAINED.get(variant)
+    if pattern:
+        missing = set(select_trainable(base, pattern)) - set(sd)
+        if missing: raise ValueError(f"UNet weights miss {len(missing)} parameters of the {pattern!r} subset: {_names(missing)}")
+    bad = [f"{k} {tuple(t.shape)} (base {tuple(params[k].shape)})" for k, t in sd.items() if tuple(t.shape) != tuple(params[k].shape)]
+    if bad: raise ValueError(f"UNet weights of the wrong shape: {_names(bad)}")
+    with torch.no_grad():
+        return {k: (params[k].detach() + t.to(params[k].dtype)) if increments else t.to(params[k].dtype) for k, t in sd.items()}
+
+def _read_weights(path) -> dict:
+    path = Path(path)
+    if not path.exists(): raise FileNotFoundError(f"no checkpoint at {path}")
+    if path.suffix == '.safetensors':
+        from safetensors.torch import load_file
+        return load_file(str(path))
+    sd = torch.load(str(path), map_location='cpu', weights_only=True)
+    return sd.get('state_dict', sd) if isinstance(sd, dict) else sd
+
+def load_official(path, variant: str, unet: nn.Module | None = None, unet_path=None, increments: bool = False,
+                  trained: str | None = None, scale: float | None = None, **overrides) -> ControlNeXtModel:
+    """Read an official checkpoint file (safetensors, or a torch file loaded with weights_only) into our module; with
+    `unet_path` also its trained UNet subset, applied to `unet` in place through a delta (so the same checks as
+    `load_delta` hold)."""
+    import tempfile
+    sd = _read_weights(path)
+    if unet_path is None: return convert_official(sd, variant, scale=scale, **overrides)
+    if unet is None: raise ValueError("unet_path needs unet= (the stock UNet the subset is applied to)")
+    with tempfile.TemporaryDirectory() as d:
+        module, delta = convert_official(sd, variant, _read_weights(unet_path), unet, Path(d) / 'delta.safetensors',
+                                         increments, trained, scale, **overrides)
+        load_delta(delta, unet)
+    return module
+
+def write_official_checkpoint(path, variant: str, seed: int = 0, unet: nn.Module | None = None, unet_path=None,
+                              trained: str | None = None, std: float = 0.05, **layout) -> Path:
+    """Random weights in the official layout (`official_layout(variant, **layout)`) as safetensors, for tests and smoke
+    runs of the conversion path; with `unet`, also a random trained subset in diffusers names at `unet_path`."""
+    from ctrlrepro.core import atomic_save_safetensors
+    g = torch.Generator().manual_seed(seed)
+    sd = {k: torch.randn(s, generator=g) * (1.0 if s == () else std) for k, s in official_layout(variant, **layout).items()}
+    for k in sd:
+        if re.search(r'(norm\d|embedding\.\d+|mid_convs\.0\.[24])\.weight$', k) and sd[k].ndim == 1: sd[k] = 1 + sd[k]
+    atomic_save_safetensors(sd, Path(path))
+    if unet is not None:
+        if unet_path is None: raise ValueError("unet= needs unet_path=")
+        pattern = trained or OFFICIAL_TRAINED.get(variant) or 'to_out'
+        params = dict(unet.named_parameters())
+        atomic_save_safetensors({n: (params[n].detach() + torch.randn(params[n].shape, generator=g) * std).contiguous()
+                                 for n in select_trainable(unet, pattern)}, Path(unet_path))
+    return Path(path)
+
 # %% ../nbs/10_controlnext.ipynb #13bcee0b
 def controlled_loss(model, batch: dict, scheduler, generator: torch.Generator | None = None):
     "Eq. (4): MSE between the model's prediction and the scheduler's target (epsilon or v) at a random timestep."
@@ -651,11 +841,13 @@ def train_controlled(model: ControlledUNet, batches, steps: int, lr: float, sche
     return dict(losses=losses, evals=evals, sec_per_step=train_time / max(steps, 1))
 
 # %% ../nbs/10_controlnext.ipynb #d9adc324
+MINI_RESNET_EPS = 1e-5   # the GroupNorm eps every committed cpu-scale mini run was trained with (see the note above)
+
 def mini_module(unet, vae_scale_factor: int, bridge: str = 'paper', **kw) -> ControlNeXtModel:
     "A narrow variant-A module whose output lies on the latent grid (total stride = `vae_scale_factor`, 2 or 8)."
     if vae_scale_factor not in (2, 8): raise ValueError(f"mini_module supports vae_scale_factor 2 or 8, got {vae_scale_factor}")
     return small_module('sd15_train', out_channels=unet.config.block_out_channels[0], downsample=vae_scale_factor == 8,
-                        bridge=bridge, **kw)
+                        bridge=bridge, **{'resnet_eps': MINI_RESNET_EPS, **kw})
 
 def controlnet_embedding_channels(vae_scale_factor: int) -> tuple:
     "ControlNet condition-encoder widths whose stride equals `vae_scale_factor` ((16, 32, 96, 256) for SD's 8)."
