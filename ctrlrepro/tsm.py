@@ -210,7 +210,8 @@ class TimestepMaster:
         if config is not None and kw: raise ValueError('pass either a TSMConfig or keyword arguments, not both')
         self.config = config if config is not None else TSMConfig(**kw)
         self.models, self.targets, self.slots, self.routers, self._hooks = {}, {}, {}, {}, []
-        self.impl = 'batched'          # 'batched' (gather + bmm / grouped conv) or 'naive' (loop over samples)
+        self.impl = 'batched'          # 'batched' (masked / gather + bmm / grouped conv) or 'naive' (loop over samples)
+        self.mask_rank = 64            # mixed batches with total rank sum(n_j) * r <= this use the dense masked mixture
         self._state, self._stack = None, []
         self.stage, self.active, self._train = None, (), None
         self.foster(self.config.scales[0])
@@ -483,6 +484,9 @@ class TimestepMaster:
             h = F.conv2d(x, A, None, a0.stride, a0.padding, a0.dilation)
             h = h * s if cs is None else h * cs.view(B, m * r, 1, 1).to(h.dtype)
             return F.conv2d(h, Bw)
+        R = sum(n for n, _ in self.active) * r
+        if R <= self.mask_rank:                                                  # small total rank: dense masked mixture
+            return self._delta_masked(slot, x, st, w, s, r)
         As, Bs = [], []
         for n, _ in self.active:                                                 # gather each sample's experts
             names = [expert_name(n, i) for i in range(n)]
@@ -504,6 +508,27 @@ class TimestepMaster:
         d = Bw.shape[1]
         y = F.conv2d(h.reshape(1, B * m * r, *h.shape[2:]), Bw.reshape(B * d, m * r, 1, 1), groups=B)
         return y.view(B, d, *y.shape[2:])
+
+    def _delta_masked(self, slot, x, st, w, s, r):
+        "Mixed batch, small total rank: every expert's A-projection in one matmul, a per-sample mask, one B matmul."
+        L, B = slot.layer, x.shape[0]
+        key = ('onehot', tuple(n for n, _ in self.active))
+        if key not in st:                                                        # B x R: 1 on each sample's experts
+            st[key] = torch.cat([F.one_hot(st['idx'][n], n).repeat_interleave(r, 1) for n, _ in self.active], 1)
+        oh = st[key]
+        sizes = [n * r for n, _ in self.active]
+        wcol = (torch.full((B, len(sizes)), float(s), device=oh.device) if w is None else w * s)
+        mask = oh.to(wcol.dtype) * torch.cat([wcol[:, j:j + 1].expand(B, k) for j, k in enumerate(sizes)], 1)
+        names = [expert_name(n, i) for n, _ in self.active for i in range(n)]
+        A = slot.stack('lora_A', names).flatten(0, 1)                           # R x k (x kh x kw)
+        Bw = slot.stack('lora_B', names).transpose(0, 1).flatten(1, 2)          # d x R (x 1 x 1)
+        a0 = L.lora_A[names[0]]
+        x = L.lora_dropout[names[0]](x.to(A.dtype))
+        if slot.kind == 'linear':
+            h = F.linear(x, A)
+            return F.linear(h * mask.view(B, *[1] * (h.dim() - 2), -1).to(h.dtype), Bw)
+        h = F.conv2d(x, A, None, a0.stride, a0.padding, a0.dilation)
+        return F.conv2d(h * mask.view(B, -1, 1, 1).to(h.dtype), Bw)
 
     def _delta_naive(self, slot, x):
         "Reference: a Python loop over samples, calling peft's `lora_B[name](lora_A[name](x_b)) * scaling[name]`."
