@@ -273,7 +273,8 @@ def _call_cast(mod, x, *a):
 STEM_CHANNELS = (16, 16, 32, 32, 96, 96, 256)
 INJECTIONS = ('paper', 'official', 'alg1')
 TABLE6A_KERNELS = {'(a) kernel 1': dict(dense_kernel=1), '(a) kernel 3': dict(dense_kernel=3)}
-TABLE6C_DENSE = {'(c) Single Conv': dict(dense_convs=1), '(c) Dual Conv': dict(dense_convs=2)}
+TABLE6C_DENSE = {'(c) Single Conv': dict(dense_convs=1),
+                 '(c) Dual Conv': dict(dense_convs=2, dense_kernel=3, dense_mid_ratio=0.2)}
 
 def check_injection(injection):
     if injection not in INJECTIONS: raise ValueError(f"unknown injection {injection!r}: use one of {INJECTIONS}")
@@ -297,7 +298,7 @@ def hint_stem(cond_channels: int = 3, channels=STEM_CHANNELS, vae_scale_factor: 
         cin = c
     return nn.Sequential(*layers)
 
-def dense_block(cin: int, cout: int, kernel: int = 1, stride: int = 1, convs: int = 1, mid_ratio: float = 0.5) -> nn.Sequential:
+def dense_block(cin: int, cout: int, kernel: int = 1, stride: int = 1, convs: int = 1, mid_ratio: float = 0.2) -> nn.Sequential:
     "One dense hint block: SiLU -> zero conv (single), or SiLU -> conv -> SiLU -> zero 1x1 conv (dual, width mid_ratio*cout)."
     if kernel not in (1, 3): raise ValueError(f"dense_kernel must be 1 or 3 (Table 6a), got {kernel}")
     if convs == 1: return nn.Sequential(nn.SiLU(), _zero(nn.Conv2d(cin, cout, kernel, stride=stride, padding=kernel // 2)))
@@ -313,7 +314,7 @@ class CSCTuners(ModelMixin, ConfigMixin):
     @register_to_config
     def __init__(self, skip_channels: list = (), skip_strides: list = (), indices: list | None = None,
                  cond_channels: int = 3, vae_scale_factor: int = 8, stem_channels: list = STEM_CHANNELS,
-                 dense_kernel: int = 1, dense_convs: int = 1, dense_mid_ratio: float = 0.5, op: str = 'linear',
+                 dense_kernel: int = 1, dense_convs: int = 1, dense_mid_ratio: float = 0.2, op: str = 'linear',
                  down_ratio: float = 1.0, num_heads: int = 8, tokens: bool = False, n_extra: int = 0,
                  grid: list | None = None, injection: str = 'paper'):
         super().__init__()
@@ -560,7 +561,7 @@ class SCEditModel(nn.Module):
     def condition(self, *a, **k): return self.handle.condition(*a, **k)
     def trainable_parameters(self): return [p for p in self.parameters() if p.requires_grad]
 
-# %% ../nbs/11_scedit.ipynb #5dde8f77
+# %% ../nbs/11_scedit.ipynb #31ad31ce
 def _layout_of(base):
     if isinstance(base, SkipLayout): return base
     if isinstance(base, str): return skip_layout(build(base, device='meta'))
@@ -581,7 +582,7 @@ def tuner_params(base, method: str = 'sc', indices=None, **config) -> dict:
     if method == 'csc': out.update(stem=count_params(t.stem), dense=count_params(t.dense))
     return out
 
-# %% ../nbs/11_scedit.ipynb #666f86d7
+# %% ../nbs/11_scedit.ipynb #2847458e
 PARTS = {
     'unet2d': dict(encoder=['time_proj', 'time_embedding', 'class_embedding', 'add_time_proj', 'add_embedding',
                             'encoder_hid_proj', 'conv_in', 'down_blocks'],
