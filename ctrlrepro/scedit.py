@@ -5,7 +5,7 @@
 # %% ../nbs/11_scedit.ipynb #f6222a2d
 from __future__ import annotations
 import contextlib, copy, functools, inspect, json, math
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, asdict
 import torch, torch.nn as nn, torch.nn.functional as F
 from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
@@ -15,8 +15,8 @@ from .bench import build, count_params
 __all__ = ['MODEL_KINDS', 'TUNER_OPS', 'TABLE5A_RATIOS', 'TABLE5C_OPS', 'SC_INDEX_SETS', 'STEM_CHANNELS', 'INJECTIONS',
            'TABLE6A_KERNELS', 'TABLE6C_DENSE', 'PARTS', 'model_kind', 'decoder_blocks', 'SkipLayout', 'skip_layout',
            'check_op', 'SCTuner', 'sc_tuner_params', 'check_indices', 'SCEditTuners', 'check_injection', 'hint_stem',
-           'dense_block', 'CSCTuners', 'csc_edit', 'check_weights', 'SCEditHandle', 'attach', 'detach', 'SCEditModel',
-           'tuner_params', 'saved_tensor_bytes']
+           'dense_block', 'CSCTuners', 'csc_edit', 'check_weights', 'SkipHooks', 'SkipEditor', 'SCEditHandle', 'attach',
+           'detach', 'SCEditModel', 'tuner_params', 'saved_tensor_bytes']
 
 # %% ../nbs/11_scedit.ipynb #e4ebf1da
 MODEL_KINDS = ('unet2d', 'svd', 'uvit')
@@ -398,12 +398,60 @@ def check_weights(weights, m: int) -> list:
     if abs(sum(w) - 1.0) > 1e-6: raise ValueError(f"condition weights must sum to 1 (Eq. 7), got {w} (sum {sum(w):g})")
     return w
 
-class SCEditHandle:
+class SkipHooks:
+    """Forward pre-hooks on the decoder blocks that replace skip i by `self.edit(i, skip)` for i in `self.indices`
+    (subclasses: `SCEditHandle`, `SkipEditor`). A context manager: `with ...:` detaches at the end."""
+    csc = False
+    def __init__(self, model: nn.Module):
+        self.model = _unwrap(model)
+        self.kind, self.layout = model_kind(self.model), skip_layout(self.model)
+        self._handles, self._feats = [], None
+
+    def edit(self, i: int, skip: torch.Tensor) -> torch.Tensor: return skip
+
+    def attach(self):
+        if self._handles: return self
+        for b, blk in enumerate(decoder_blocks(self.model)):
+            idx = self.layout.indices_of_block(b)
+            if not any(i in self.indices for i in idx): continue
+            name, pos = _skip_arg(blk, self.kind)
+            self._handles.append(blk.register_forward_pre_hook(functools.partial(self._pre_block, idx, name, pos), with_kwargs=True))
+        if self.csc:
+            self._handles.append(self.model.register_forward_pre_hook(self._pre_model, with_kwargs=True))
+            self._handles.append(self.model.register_forward_hook(self._post_model, always_call=True))
+        return self
+
+    def detach(self):
+        "Remove the hooks: the model is the stock model again."
+        for h in self._handles: h.remove()
+        self._handles, self._feats = [], None
+
+    @property
+    def attached(self) -> bool: return bool(self._handles)
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.detach()
+
+    def _pre_block(self, idx, name, pos, mod, args, kwargs):
+        v = _get_arg(args, kwargs, name, pos)
+        if v is None: raise ValueError(f"{type(mod).__name__} was called without its skip argument {name!r}")
+        if self.kind == 'uvit': new = self.edit(idx[0], v)
+        else: new = tuple(self.edit(i, t) for i, t in zip(idx, v))
+        return _set_arg(args, kwargs, name, pos, new)
+
+class SkipEditor(SkipHooks):
+    """Any edit of the skips through the same hooks: `SkipEditor(model, fn, indices)` replaces skip i by `fn(i, skip)`
+    (e.g. `lambda i, s: s * 0` removes skips, Fig. 3). Attached on construction; `detach()` or `with`."""
+    def __init__(self, model: nn.Module, fn, indices=None):
+        super().__init__(model)
+        self.fn, self.indices = fn, check_indices(indices, len(self.layout))
+        self.attach()
+    def edit(self, i, skip): return self.fn(i, skip) if i in self.indices else skip
+
+class SCEditHandle(SkipHooks):
     "Hooks that put SC-/CSC-Tuners on a model's skips; made by `attach`."
     def __init__(self, model: nn.Module, tuners, strength=1.0, weights=None, injection: str | None = None,
                  control_scale: float = 1.0, allow_tile: bool = True):
-        self.model = _unwrap(model)
-        self.kind, self.layout = model_kind(self.model), skip_layout(self.model)
+        super().__init__(model)
         sets = list(tuners) if isinstance(tuners, (list, tuple)) else [tuners]
         if not sets: raise ValueError("no tuner set given")
         for t in sets:
@@ -418,7 +466,7 @@ class SCEditHandle:
         self.weights = check_weights(weights, len(sets))
         self.control_scale, self.allow_tile = float(control_scale), allow_tile
         self.set_strength(strength)
-        self._cond, self._feats, self._handles = None, None, []
+        self._cond = None
         self.attach()
 
     # -- state
@@ -456,29 +504,6 @@ class SCEditHandle:
         finally: self._cond, self.control_scale, self.weights = old
 
     # -- hooks
-    def attach(self):
-        if self._handles: return self
-        blocks = decoder_blocks(self.model)
-        for b, blk in enumerate(blocks):
-            idx = self.layout.indices_of_block(b)
-            if not any(i in self.indices for i in idx): continue
-            name, pos = _skip_arg(blk, self.kind)
-            self._handles.append(blk.register_forward_pre_hook(functools.partial(self._pre_block, idx, name, pos), with_kwargs=True))
-        if self.csc:
-            self._handles.append(self.model.register_forward_pre_hook(self._pre_model, with_kwargs=True))
-            self._handles.append(self.model.register_forward_hook(self._post_model, always_call=True))
-        return self
-
-    def detach(self):
-        "Remove the hooks: the model is the stock model again."
-        for h in self._handles: h.remove()
-        self._handles, self._feats = [], None
-
-    @property
-    def attached(self) -> bool: return bool(self._handles)
-    def __enter__(self): return self
-    def __exit__(self, *exc): self.detach()
-
     def edit(self, i: int, skip: torch.Tensor) -> torch.Tensor:
         "Skip i after the tuners (identity for a skip without tuner or, for CSC, without a condition)."
         if i not in self.indices: return skip
@@ -486,13 +511,6 @@ class SCEditHandle:
         if self._feats is None: return skip
         return csc_edit(skip, [t.tuners[str(i)] for t in self.sets], [f[i] for f in self._feats], self.weights,
                         self.control_scale, self.injection)
-
-    def _pre_block(self, idx, name, pos, mod, args, kwargs):
-        v = _get_arg(args, kwargs, name, pos)
-        if v is None: raise ValueError(f"{type(mod).__name__} was called without its skip argument {name!r}")
-        if self.kind == 'uvit': new = self.edit(idx[0], v)
-        else: new = tuple(self.edit(i, t) for i, t in zip(idx, v))
-        return _set_arg(args, kwargs, name, pos, new)
 
     def _model_input(self, args, kwargs):
         return _get_arg(args, kwargs, 'x' if self.kind == 'uvit' else 'sample', 0)
@@ -606,14 +624,14 @@ def saved_tensor_bytes(model: nn.Module, fn, tuners=None, parts: dict | None = N
             for c in called(getattr(base, n))]
     tuners = tuners if isinstance(tuners, (list, tuple, nn.ModuleList)) else [tuners]
     mods += [('tuners', m) for t in tuners for m in t.modules() if isinstance(m, (SCTuner, CSCTuners))]
-    skip = {t.untyped_storage().data_ptr() for m in [base, *[t for _, t in mods]] for t in [*m.parameters(), *m.buffers()]}
+    skip = {t.untyped_storage()._cdata for m in [base, *[t for _, t in mods]] for t in [*m.parameters(), *m.buffers()]}
     stack, seen, handles = [], {}, []
     for name, m in mods:
         handles.append(m.register_forward_pre_hook(lambda mod, a, name=name: stack.append(name), prepend=True))
         handles.append(m.register_forward_hook(lambda mod, a, o: stack.pop() and None, always_call=True))
     def pack(t):
         st = t.untyped_storage()
-        key = st.data_ptr() if st.data_ptr() else id(st)
+        key = st._cdata                              # the storage itself (works on meta tensors too)
         if key not in skip and key not in seen: seen[key] = (stack[-1] if stack else 'other', st.nbytes())
         return t
     try:
