@@ -245,6 +245,7 @@ class SCEditTuners(ModelMixin, ConfigMixin):
         super().__init__()
         if not skip_channels: raise ValueError("skip_channels is empty: build the tuners with SCEditTuners.from_unet(unet)")
         check_op(op)
+        if tokens and op == 'conv': raise ValueError("the 'conv' Tuner OP needs feature-map skips; this model's skips are tokens")
         self.indices = check_indices(indices, len(skip_channels))
         self.tuners = nn.ModuleDict({str(i): SCTuner(skip_channels[i], down_ratio, op, num_heads) for i in self.indices})
 
@@ -252,7 +253,6 @@ class SCEditTuners(ModelMixin, ConfigMixin):
     def from_unet(cls, unet: nn.Module, indices=None, op: str = 'linear', down_ratio: float = 1.0, num_heads: int = 8):
         "Tuners for every (or the `indices`) skip of `unet`, with the channels read from its skip layout."
         lay = skip_layout(unet)
-        if op == 'conv' and lay.tokens: raise ValueError("the 'conv' Tuner OP needs feature-map skips; this model's skips are tokens")
         return cls(skip_channels=list(lay.channels), indices=indices, op=op, down_ratio=down_ratio, num_heads=num_heads, tokens=lay.tokens)
 
     def edit(self, i: int, skip: torch.Tensor, strength: float = 1.0, **_) -> torch.Tensor:
@@ -321,6 +321,7 @@ class CSCTuners(ModelMixin, ConfigMixin):
         if not skip_channels: raise ValueError("skip_channels is empty: build the tuners with CSCTuners.from_unet(unet)")
         if len(skip_strides) != len(skip_channels): raise ValueError("skip_strides must give one stride per skip")
         check_op(op); check_injection(injection)
+        if tokens and op == 'conv': raise ValueError("the 'conv' Tuner OP needs feature-map skips; this model's skips are tokens")
         if tokens and grid is None: raise ValueError("token skips (U-ViT) need the token grid")
         self.indices = check_indices(indices, len(skip_channels))
         self.stem = hint_stem(cond_channels, tuple(stem_channels), vae_scale_factor)
@@ -338,7 +339,6 @@ class CSCTuners(ModelMixin, ConfigMixin):
     def from_unet(cls, unet: nn.Module, indices=None, cond_channels: int = 3, vae_scale_factor: int = 8, **kw):
         "CSC-Tuners for `unet`'s skips (all, or `indices`). `vae_scale_factor`: condition pixels per model-input position."
         lay = skip_layout(unet)
-        if kw.get('op') == 'conv' and lay.tokens: raise ValueError("the 'conv' Tuner OP needs feature-map skips; this model's skips are tokens")
         return cls(skip_channels=list(lay.channels), skip_strides=list(lay.strides), indices=indices,
                    cond_channels=cond_channels, vae_scale_factor=vae_scale_factor, tokens=lay.tokens,
                    n_extra=lay.n_extra, grid=list(lay.grid) if lay.grid else None, **kw)
