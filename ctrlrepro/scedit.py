@@ -6,6 +6,7 @@
 from __future__ import annotations
 import contextlib, copy, functools, inspect, json, math
 from dataclasses import dataclass, asdict
+from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
 from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
@@ -16,7 +17,7 @@ __all__ = ['MODEL_KINDS', 'TUNER_OPS', 'TABLE5A_RATIOS', 'TABLE5C_OPS', 'SC_INDE
            'TABLE6A_KERNELS', 'TABLE6C_DENSE', 'PARTS', 'model_kind', 'decoder_blocks', 'SkipLayout', 'skip_layout',
            'check_op', 'SCTuner', 'sc_tuner_params', 'check_indices', 'SCEditTuners', 'check_injection', 'hint_stem',
            'dense_block', 'CSCTuners', 'csc_edit', 'check_weights', 'SkipHooks', 'SkipEditor', 'SCEditHandle', 'attach',
-           'detach', 'SCEditModel', 'tuner_params', 'saved_tensor_bytes']
+           'detach', 'SCEditModel', 'load_tuners', 'tuner_params', 'saved_tensor_bytes']
 
 # %% ../nbs/11_scedit.ipynb #e4ebf1da
 MODEL_KINDS = ('unet2d', 'svd', 'uvit')
@@ -578,6 +579,29 @@ class SCEditModel(nn.Module):
     def forward(self, *args, **kwargs): return self.base(*args, **kwargs)
     def condition(self, *a, **k): return self.handle.condition(*a, **k)
     def trainable_parameters(self): return [p for p in self.parameters() if p.requires_grad]
+
+    def save_pretrained(self, path):
+        "Save the tuner set(s) only (config + safetensors); several CSC sets go to `path/condition_<m>`."
+        if len(self.tuner_sets) == 1: self.tuner_sets[0].save_pretrained(path)
+        else:
+            for m, t in enumerate(self.tuner_sets): t.save_pretrained(Path(path) / f'condition_{m}')
+
+    @classmethod
+    def from_pretrained(cls, base: nn.Module, path, freeze_base: bool = True, **attach_kw):
+        "peft-style loading: the tuner set(s) saved at `path` on a stock `base` (checked against its skip channels)."
+        return cls(base, load_tuners(path), freeze_base, **attach_kw)
+
+def load_tuners(path):
+    "An `SCEditTuners` / `CSCTuners` saved with `save_pretrained` (or the list saved by a multi-condition `SCEditModel`)."
+    p = Path(path)
+    subs = sorted(p.glob('condition_*'), key=lambda q: int(q.name.split('_')[-1])) if p.is_dir() else []
+    if subs and not (p / 'config.json').exists(): return [load_tuners(q) for q in subs]
+    if not (p / 'config.json').exists():
+        raise FileNotFoundError(f"no tuner set at {p}: expected the config.json and safetensors written by save_pretrained")
+    name = json.loads((p / 'config.json').read_text()).get('_class_name')
+    classes = {'SCEditTuners': SCEditTuners, 'CSCTuners': CSCTuners}
+    if name not in classes: raise ValueError(f"{p}/config.json is a {name!r}, not an SCEditTuners or CSCTuners")
+    return classes[name].from_pretrained(p)
 
 # %% ../nbs/11_scedit.ipynb #31ad31ce
 def _layout_of(base):
