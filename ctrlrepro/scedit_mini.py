@@ -13,11 +13,11 @@ import torch
 import torch.nn as nn
 
 # %% auto #0
-__all__ = ['SKIP_SETS', 'PAPER_PARAMS', 'CONTROL_METHODS', 'METHODS', 'MINI_RUNS', 'TASKS', 'FIDELITY', 'MINI_PRESETS',
+__all__ = ['SKIP_SETS', 'STYLES', 'PAPER_PARAMS', 'CONTROL_METHODS', 'METHODS', 'MINI_RUNS', 'TASKS', 'FIDELITY', 'MINI_PRESETS',
            'FD_METRIC', 'skip_set', 'removed_skips', 'decoder_layers', 'paper_block', 'decoder_probe', 'spatial_sd',
            't2i_pool', 'control_pool', 'lora_rank_analogue', 'build_method', 'trainable', 'MiniFn', 'fidelity',
-           'runs_dir', 'weights_path', 'generate', 'evaluate', 'mini_run', 'mini_results', 'results_table',
-           'add_run_rows', 'claim_cell', 'gain_cell', 'run_grid', 'acc_name_of', 'with_acc_names']
+           'runs_dir', 'weights_path', 'generate', 'evaluate', 'mini_run', 'eval_on', 'Composed', 'mini_results',
+           'results_table', 'add_run_rows', 'claim_cell', 'gain_cell', 'run_grid', 'acc_name_of', 'with_acc_names']
 
 # %% ../nbs/11a_scedit_mini.ipynb #c92940af
 SKIP_SETS = ('none', 'half', 'half-outer', 'all')
@@ -75,11 +75,31 @@ def spatial_sd(f: torch.Tensor) -> float:
     return float(f.flatten(2).std(-1).mean())
 
 # %% ../nbs/11a_scedit_mini.ipynb #ba186529
-def t2i_pool(base, style: str = 'noto', split: str = 'train', n: int | None = None) -> dict:
-    "Latents, images, caption embeddings, captions and keys of `n` emoji of `style` (all of the split when None)."
+STYLES = ('noto', 'openmoji', 'openmoji-sketch')
+
+def _style_tensors(style, size, split):
+    "Images in [-1, 1], captions, keys of a style; 'openmoji-sketch' = OpenMoji's canny edges drawn black on white."
     from ctrlrepro.bases import emoji_tensors
+    if style not in STYLES: raise ValueError(f'style must be one of {STYLES}, got {style!r}')
+    if style != 'openmoji-sketch': return emoji_tensors(style, size, split)
+    from ctrlrepro.data import load_emoji, canny
+    d = load_emoji('openmoji', size, split)
+    e = np.stack([canny(im) for im in d['images']]).astype(np.float32)          # 1 = edge
+    x = torch.from_numpy(1 - 2 * e)[:, None].repeat(1, 3, 1, 1)                  # black lines on white, in [-1, 1]
+    return x, list(d['captions']), list(d['keys'])
+
+def t2i_pool(base, style: str = 'noto', split: str = 'train', n: int | None = None, pick: str = 'first',
+             prefix: str | None = None) -> dict:
+    """Latents, images, caption embeddings, captions and keys of `n` emoji of `style` (all of the split when None);
+    `pick='spread'` takes `n` evenly spaced over the split, `'first'` the first `n`; `prefix` (a trigger word) goes
+    before every caption."""
     from ctrlrepro.controlnext import embed_captions
-    x, caps, keys = emoji_tensors(style, base.image_size, split, n)
+    if pick not in ('first', 'spread'): raise ValueError(f"pick must be 'first' or 'spread', got {pick!r}")
+    x, caps, keys = _style_tensors(style, base.image_size, split)
+    N = len(caps); n = N if n is None else min(n, N)
+    idx = np.linspace(0, N - 1, n).round().astype(int) if pick == 'spread' else np.arange(n)
+    x, caps, keys = x[idx], [caps[i] for i in idx], [keys[i] for i in idx]
+    if prefix: caps = [f'{prefix} {c}' for c in caps]
     with torch.no_grad(): z = base.encode_images(x)
     return dict(z=z, x=x, e=embed_captions(base, caps), captions=caps, keys=keys, style=style, split=split)
 
@@ -180,9 +200,11 @@ MINI_RUNS = {
     'canny-controlnext': dict(method='controlnext', task='canny'),
     'canny-csc-k1': dict(method='csc', task='canny', cfg=dict(dense_kernel=1)),
     'canny-csc-k3': dict(method='csc', task='canny', cfg=dict(dense_kernel=3)),
+    # Fig. 9: a colour-map CSC-Tuner, trained separately, composed with the canny one
+    'color-csc-k1': dict(method='csc', task='color', cfg=dict(dense_kernel=1)),
 }
-TASKS = ('t2i', 'canny', 'color', 'mask', 'inpaint', 'sketch')
-FIDELITY = dict(canny='edge F1', sketch='edge F1', mask='mask IoU', color='1 - colour-map error', inpaint='1 - colour-map error')
+TASKS = ('t2i', 'canny', 'color', 'mask', 'sketch')
+FIDELITY = dict(canny='edge F1', sketch='edge F1', mask='mask IoU', color='1 - colour-map error')
 MINI_PRESETS = dict(
     smoke=dict(steps=2, batch=2, lr=5e-4, n_train=8, n_eval=4, sample_steps=2, guidance=3.0),
     cpu=dict(steps=300, batch=16, lr=5e-4, n_train=None, n_eval=None, sample_steps=10, guidance=3.0),
@@ -194,7 +216,7 @@ def fidelity(task: str, generated, pool) -> float:
     from ctrlrepro.metrics import edge_f1, mask_iou, color_error
     if task in ('canny', 'sketch'): return edge_f1(generated, pool['c'])
     if task == 'mask': return mask_iou(generated, pool['c'])
-    if task in ('color', 'inpaint'): return 1 - color_error(generated, pool['c'] if task == 'color' else pool['x'])
+    if task == 'color': return 1 - color_error(generated, pool['c'])
     raise ValueError(f'no fidelity metric for task {task!r}: one of {sorted(FIDELITY)}')
 
 def _weights_id(base) -> str:
@@ -295,8 +317,9 @@ def mini_run(name: str, scale: str = 'smoke', seed: int = 0, spec: dict | None =
     set_threads(threads)
     n_eval = budget['n_eval']
     if task == 't2i':
-        tr_pool = t2i_pool(base, style, 'train', budget['n_train'])
-        ev_pool = t2i_pool(base, eval_style, 'test', n_eval)
+        kw = dict(pick=spec.get('pick', 'first'), prefix=spec.get('trigger'))
+        tr_pool = t2i_pool(base, style, 'train', budget['n_train'], **kw)
+        ev_pool = t2i_pool(base, eval_style, 'test', n_eval, **kw)
     else:
         src = spec.get('train_task', task)
         tr_pool = control_pool(base, src, 'train', budget['n_train'], style, seed=seed)
@@ -361,6 +384,30 @@ def _smoke_base_cached():
     return _SMOKE['b']
 
 # %% ../nbs/11a_scedit_mini.ipynb #01f08678
+def eval_on(name: str, scale: str, task: str, seed: int = 0, base=None, n_eval: int | None = None,
+            control_scale: float = 1.0, **budget) -> tuple[dict, torch.Tensor, dict]:
+    "Run `name` (trained or loaded from the cache at `budget`) scored on the held-out pool of condition `task` (`n_eval` of the run by default)."
+    r = mini_run(name, scale, seed, base=base, keep_model=True, n_eval=n_eval, **budget)
+    b = r['base']; st = r['settings']
+    pool = control_pool(b, task, 'test', st['n_eval'] if n_eval is None else n_eval, st['eval_style'], seed=1234)
+    m, g = evaluate(r['model'], b, task, pool, st['sample_steps'], st['guidance'], scale == 'smoke', control_scale)
+    return m, g, pool
+
+class Composed(nn.Module):
+    "Two trained CSC-Tuner runs (their `MiniFn`s) on one copy of the base, weights (alpha, 1 - alpha); `control` = cat(c_a, c_b)."
+    def __init__(self, base, fn_a: MiniFn, fn_b: MiniFn, alpha: float = 0.5):
+        super().__init__()
+        from ctrlrepro.scedit import SCEditModel
+        sets = [f.model.m.tuner_sets[0] for f in (fn_a, fn_b)]
+        self.ch = sets[0].config.cond_channels
+        self.m = SCEditModel(copy.deepcopy(base.unet), sets, weights=[alpha, 1 - alpha])
+    def set_alpha(self, alpha: float): self.m.handle.set_condition(None, weights=[alpha, 1 - alpha]); return self
+    def forward(self, x, t, encoder_hidden_states, control=None, control_scale: float = 1.0, **kw):
+        if control is None: return self.m(x, t, encoder_hidden_states, **kw).sample
+        with self.m.condition([control[:, :self.ch], control[:, self.ch:]], scale=control_scale):
+            return self.m(x, t, encoder_hidden_states, **kw).sample
+
+# %% ../nbs/11a_scedit_mini.ipynb #29d6d6eb
 def mini_results(names, scale: str, seeds: dict | None = None, train_missing: bool = True, base=None, **over) -> dict:
     "name -> list of run summaries, one per seed in `seeds[name]` (default [0])."
     from ctrlrepro.bases import load_base
