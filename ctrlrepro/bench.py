@@ -12,7 +12,7 @@ from torch import nn
 # %% auto #0
 __all__ = ['ARCHS', 'PRECISIONS', 'OPTIMIZER_BYTES', 'GiB', 'count_params', 'param_breakdown', 'arch_config',
            'SpatioTemporalControlNet', 'build', 'example_inputs', 'ControlledUNet', 'macs', 'default_loss',
-           'training_memory', 'heap_bytes', 'measure_training_memory', 'latency_ratio']
+           'training_memory', 'heap_bytes', 'measure_training_memory', 'latency_ratio', 'latency_table']
 
 # %% ../nbs/03_bench.ipynb #1a79ed61
 def count_params(model: nn.Module, trainable_only: bool = False) -> int:
@@ -347,6 +347,7 @@ class _Tracker(TorchDispatchMode):
         self.refs[k] -= 1
         if self.refs[k] == 0:
             self.live -= self.size.pop(k); del self.refs[k]
+            self.copies.discard(k)      # a freed storage's address can be reused by a later (non-copy) tensor
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         out = func(*args, **(kwargs or {}))
         if func is torch.ops.aten._to_copy.default and isinstance(args[0], torch.Tensor) and _skey(args[0]) in self.pkeys:
@@ -400,9 +401,12 @@ def training_memory(model: nn.Module, inputs_fn, loss_fn=None, trainable=None, p
         train_bytes = sum(p.numel() * p.element_size() for p in params if p.requires_grad)
         saved = {}
         rec = _Tracker(pkeys)
+        copy_keys = set()
         def pack(t):
             k = _skey(t)
-            if k not in pkeys: saved[k] = t.untyped_storage().nbytes()
+            if k not in pkeys:
+                saved[k] = t.untyped_storage().nbytes()
+                if k in rec.copies: copy_keys.add(k)     # classify while the storage is alive
             return t
         ac = torch.autocast('cpu', dtype=half) if half is not None else torch.autocast('cpu', enabled=False)
         backend = SDPBackend.FLASH_ATTENTION if attention == 'efficient' else SDPBackend.MATH
@@ -415,7 +419,7 @@ def training_memory(model: nn.Module, inputs_fn, loss_fn=None, trainable=None, p
             if backward:
                 loss.backward()
                 del loss
-    copies = sum(v for k, v in saved.items() if k in rec.copies)
+    copies = sum(v for k, v in saved.items() if k in copy_keys)
     acts = sum(saved.values()) - copies
     out = dict(params=param_bytes, grads=train_bytes, optimizer=n_train * OPTIMIZER_BYTES[optimizer],
                activations=acts, autocast_weight_copies=copies)
@@ -502,3 +506,26 @@ def latency_ratio(fn_a, fn_b, warmup: int = 2, reps: int = 7) -> dict:
     q1, _, q3 = statistics.quantiles(r, n=4, method='inclusive') if len(r) > 1 else (r[0], r[0], r[0])
     return dict(ratio=statistics.median(r), q1=q1, q3=q3, min=r[0], max=r[-1], median_a=statistics.median(ta),
                 median_b=statistics.median(tb), times_a=ta, times_b=tb, reps=reps, warmup=warmup)
+
+# %% ../nbs/03_bench.ipynb #e9f4d86e
+def latency_table(fns: dict, baseline: str, warmup: int = 1, reps: int = 5) -> dict:
+    """Round-robin interleaved timing of several zero-argument callables `fns` (name -> callable).
+    Returns name -> dict(ratio (median per-repetition time / baseline's), q1, q3, min, max, median (s), times)."""
+    if baseline not in fns: raise ValueError(f'baseline {baseline!r} is not one of {list(fns)}')
+    if not all(callable(f) for f in fns.values()): raise ValueError('latency_table needs callables')
+    if reps < 1 or warmup < 0: raise ValueError(f'need reps >= 1 and warmup >= 0, got reps={reps}, warmup={warmup}')
+    names = list(fns)
+    for _ in range(warmup):
+        for n in names: fns[n]()
+    times = {n: [] for n in names}
+    for i in range(reps):
+        k = i % len(names)
+        for n in names[k:] + names[:k]:
+            t = time.perf_counter(); fns[n](); times[n].append(time.perf_counter() - t)
+    out = {}
+    for n in names:
+        r = sorted(a / b for a, b in zip(times[n], times[baseline]))
+        q1, _, q3 = statistics.quantiles(r, n=4, method='inclusive') if len(r) > 1 else (r[0], r[0], r[0])
+        out[n] = dict(ratio=statistics.median(r), q1=q1, q3=q3, min=r[0], max=r[-1], median=statistics.median(times[n]),
+                      times=times[n], reps=reps, warmup=warmup)
+    return out
