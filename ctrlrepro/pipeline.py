@@ -143,13 +143,19 @@ def used_modules(tree: Tree, sources) -> list:
         todo |= ctrlrepro_imports(data.decode(errors='replace'), in_package=True)
     return sorted(seen)
 
+def _asset_stem(path): return re.sub(r"-[0-9a-f]{6,}$", "", Path(path).stem)
+
 def package_data(tree: Tree, modules) -> list:
     "Package data files (`PACKAGE_DATA`) named in the source of `modules`."
     out = set()
     for m in modules:
         src = tree.read(m).decode(errors='replace')
         for d in PACKAGE_DATA:
-            if re.search(rf"""['"]{re.escape(d)}['"]""", src): out |= set(tree.files(f'ctrlrepro/{d}'))
+            if not re.search(rf"""['"]{re.escape(d)}['"]""", src): continue
+            files = set(tree.files(f'ctrlrepro/{d}'))
+            if d == 'assets':   # an asset counts when the source names it, up to its content hash: fmnist-cnn-<hash>
+                files = {f for f in files if _asset_stem(f) in src}
+            out |= files
     return sorted(out)
 
 # %% ../nbs/02a_pipeline.ipynb #234408c0
