@@ -477,13 +477,21 @@ def _parser():
     d.add_argument('names', nargs='*')
     return ap
 
-def _terminate(signum, frame): raise KeyboardInterrupt('SIGTERM')
+_MAIN_PID = None
+def _terminate(signum, frame):
+    """SIGTERM in the `ctrlrepro` process: one line, exit 143 (`main`). A forked worker (a data-preparation pool)
+    inherits this handler: it dies of the signal as it would by default, without a traceback."""
+    if os.getpid() != _MAIN_PID:
+        signal.signal(signum, signal.SIG_DFL); os.kill(os.getpid(), signum)
+    raise KeyboardInterrupt('SIGTERM')
 
 def main(argv=None):
     """Entry point of the `ctrlrepro` console script. Bad input: a message and exit 2. Ctrl-C (SIGINT) or SIGTERM:
     the run in progress is undone, a one-line message, exit 130 (SIGINT) / 143 (SIGTERM), no traceback."""
     args = _parser().parse_args(argv)
     main_thread = threading.current_thread() is threading.main_thread()
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
     old_term = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         if args.cmd == 'run' and len(args.experiment) == 1 and not (args.executor or args.sweep):
