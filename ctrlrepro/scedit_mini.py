@@ -13,11 +13,12 @@ import torch
 import torch.nn as nn
 
 # %% auto #0
-__all__ = ['SKIP_SETS', 'STYLES', 'PAPER_PARAMS', 'CONTROL_METHODS', 'METHODS', 'MINI_RUNS', 'TASKS', 'FIDELITY', 'MINI_PRESETS',
-           'FD_METRIC', 'skip_set', 'removed_skips', 'decoder_layers', 'paper_block', 'decoder_probe', 'spatial_sd',
-           't2i_pool', 'control_pool', 'lora_rank_analogue', 'build_method', 'trainable', 'MiniFn', 'fidelity',
-           'runs_dir', 'weights_path', 'generate', 'evaluate', 'mini_run', 'eval_on', 'Composed', 'mini_results',
-           'results_table', 'add_run_rows', 'claim_cell', 'gain_cell', 'run_grid', 'acc_name_of', 'with_acc_names']
+__all__ = ['SKIP_SETS', 'STYLES', 'MASKED_TASKS', 'PAPER_PARAMS', 'CONTROL_METHODS', 'METHODS', 'MINI_RUNS', 'TASKS', 'FIDELITY',
+           'MINI_PRESETS', 'FD_METRIC', 'skip_set', 'removed_skips', 'decoder_layers', 'paper_block', 'decoder_probe',
+           'spatial_sd', 't2i_pool', 'outpaint_mask', 'known_region_psnr', 'control_pool', 'lora_rank_analogue',
+           'build_method', 'trainable', 'MiniFn', 'fidelity', 'runs_dir', 'weights_path', 'generate', 'evaluate',
+           'mini_run', 'eval_on', 'Composed', 'mini_results', 'results_table', 'add_run_rows', 'claim_cell',
+           'gain_cell', 'run_grid', 'acc_name_of', 'with_acc_names']
 
 # %% ../nbs/11a_scedit_mini.ipynb #c92940af
 SKIP_SETS = ('none', 'half', 'half-outer', 'all')
@@ -103,12 +104,41 @@ def t2i_pool(base, style: str = 'noto', split: str = 'train', n: int | None = No
     with torch.no_grad(): z = base.encode_images(x)
     return dict(z=z, x=x, e=embed_captions(base, caps), captions=caps, keys=keys, style=style, split=split)
 
+MASKED_TASKS = ('inpaint', 'outpaint')
+
+def outpaint_mask(size: int, border: float = 0.25) -> torch.Tensor:
+    "Outpainting mask (size x size, 1 = region to fill): a border of `border` x size pixels on every edge."
+    b = int(round(size * border))
+    if not 0 < b < size / 2: raise ValueError(f'border must leave a known centre: 0 < border < 0.5, got {border}')
+    m = torch.ones(size, size); m[b:size - b, b:size - b] = 0
+    return m
+
+def known_region_psnr(generated, x, m, reduce: bool = True):
+    """PSNR in dB (images in [-1, 1] scored in [0, 1]) of `generated` vs `x` over the known region (mask `m` = 0), per
+    image; their mean when `reduce`. Capped at 100 dB (identical known pixels)."""
+    g, r = (generated.float() + 1) / 2, (x.float() + 1) / 2
+    if m.shape[0] != g.shape[0] or m.shape[-2:] != g.shape[-2:]: raise ValueError(f'mask {tuple(m.shape)} does not fit images {tuple(g.shape)}')
+    k = (1 - m.float()).expand_as(g)
+    mse = ((g - r) ** 2 * k).flatten(1).sum(1) / k.flatten(1).sum(1).clamp_min(1)
+    v = (10 * torch.log10(1 / mse.clamp_min(1e-10))).clamp(max=100.0)
+    return float(v.mean()) if reduce else v
+
 def control_pool(base, cond: str, split: str = 'train', n: int | None = None, style: str = 'openmoji', seed: int = 0) -> dict:
-    "`t2i_pool` plus `c`, the condition images in [0, 1] (random thresholds / masks on the train split)."
+    """`t2i_pool` plus `c`, the condition images in [0, 1] (random thresholds / masks on the train split); for 'inpaint'
+    (LaMa masks) and 'outpaint' (`outpaint_mask`) `c` is the masked image and `m` the mask (N,1,H,W), 1 = fill."""
     from ctrlrepro.controlnext import emoji_pool, embed_captions
-    x, c, caps, keys = emoji_pool(style, split, cond, base.image_size, n, train=split == 'train', seed=seed)
+    if cond in MASKED_TASKS:
+        x, m, caps, keys = emoji_pool(style, split, 'lama_mask', base.image_size, n, train=split == 'train', seed=seed)
+        m = m[:, :1].contiguous()
+        if cond == 'outpaint': m = outpaint_mask(base.image_size)[None, None].repeat(len(x), 1, 1, 1)
+        c = (x + 1) / 2 * (1 - m)                                     # data.masked_image: the region to fill set to 0
+    else:
+        x, c, caps, keys = emoji_pool(style, split, cond, base.image_size, n, train=split == 'train', seed=seed)
+        m = None
     with torch.no_grad(): z = base.encode_images(x)
-    return dict(z=z, x=x, c=c, e=embed_captions(base, caps), captions=caps, keys=keys, style=style, split=split, cond=cond)
+    pool = dict(z=z, x=x, c=c, e=embed_captions(base, caps), captions=caps, keys=keys, style=style, split=split, cond=cond)
+    if m is not None: pool['m'] = m
+    return pool
 
 # %% ../nbs/11a_scedit_mini.ipynb #9d4e2f12
 PAPER_PARAMS = dict(lora64=23.94e6, lora6=2.24e6, scedit=19.68e6, scedit10=1.98e6)   # Table 1 (M)
@@ -202,9 +232,13 @@ MINI_RUNS = {
     'canny-csc-k3': dict(method='csc', task='canny', cfg=dict(dense_kernel=3)),
     # Fig. 9: a colour-map CSC-Tuner, trained separately, composed with the canny one
     'color-csc-k1': dict(method='csc', task='color', cfg=dict(dense_kernel=1)),
+    # Figs. 10, 12-16: inpainting (masked image -> image), also used for outpainting without retraining
+    'inpaint-base': dict(method='base', task='inpaint'),
+    'inpaint-csc-k1': dict(method='csc', task='inpaint', cfg=dict(dense_kernel=1)),
 }
-TASKS = ('t2i', 'canny', 'color', 'mask', 'sketch')
-FIDELITY = dict(canny='edge F1', sketch='edge F1', mask='mask IoU', color='1 - colour-map error')
+TASKS = ('t2i', 'canny', 'color', 'mask', 'sketch', 'inpaint', 'outpaint')
+FIDELITY = dict(canny='edge F1', sketch='edge F1', mask='mask IoU', color='1 - colour-map error',
+                inpaint='known-region PSNR (dB)', outpaint='known-region PSNR (dB)')
 MINI_PRESETS = dict(
     smoke=dict(steps=2, batch=2, lr=5e-4, n_train=8, n_eval=4, sample_steps=2, guidance=3.0),
     cpu=dict(steps=300, batch=16, lr=5e-4, n_train=None, n_eval=None, sample_steps=10, guidance=3.0),
@@ -217,6 +251,7 @@ def fidelity(task: str, generated, pool) -> float:
     if task in ('canny', 'sketch'): return edge_f1(generated, pool['c'])
     if task == 'mask': return mask_iou(generated, pool['c'])
     if task == 'color': return 1 - color_error(generated, pool['c'])
+    if task in MASKED_TASKS: return known_region_psnr(generated, pool['x'], pool['m'])
     raise ValueError(f'no fidelity metric for task {task!r}: one of {sorted(FIDELITY)}')
 
 def _weights_id(base) -> str:
