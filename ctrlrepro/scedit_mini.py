@@ -241,7 +241,7 @@ FIDELITY = dict(canny='edge F1', sketch='edge F1', mask='mask IoU', color='1 - c
                 inpaint='known-region PSNR (dB)', outpaint='known-region PSNR (dB)')
 MINI_PRESETS = dict(
     smoke=dict(steps=2, batch=2, lr=5e-4, n_train=8, n_eval=4, sample_steps=2, guidance=3.0),
-    cpu=dict(steps=300, batch=16, lr=5e-4, n_train=None, n_eval=None, sample_steps=10, guidance=3.0),
+    cpu=dict(steps=200, batch=16, lr=5e-4, n_train=None, n_eval=None, sample_steps=10, guidance=3.0),   # fits the 75-min budget: see below
     paper=dict(steps=100_000, batch=32, lr=5e-5, n_train=None, n_eval=None, sample_steps=50, guidance=3.0))
 FD_METRIC = 'FD-EffNetLite0'
 
