@@ -569,7 +569,11 @@ def compare_cell(old, new):
     d = b - a; rel = abs(d) / abs(a) if a else math.inf
     sp = old.get('spread')
     if st == 'ratio':
-        tol, how = (sp, f"stated spread {sp}") if sp is not None else (RATIO_TOL * abs(a), f'default {RATIO_TOL:.0%} relative')
+        if sp is not None: tol, how = sp, f"stated spread {sp}"
+        elif old.get('unit') == '%':   # 100 (r - 1) or 100 (1 - r): 25 % of the ratio r, the tighter reading
+            tol = RATIO_TOL * min(abs(100 + a), abs(100 - a))
+            how = f'default {RATIO_TOL:.0%} of the underlying ratio: {tol:.3g} points'
+        else: tol, how = RATIO_TOL * abs(a), f'default {RATIO_TOL:.0%} relative'
     elif st == 'mini' and sp is not None: tol, how = MINI_SPREADS * sp, f'{MINI_SPREADS:g} x stated seed noise {sp}'
     elif st == 'mini': tol, how = 0.0, 'no seed noise stated: must be bit-identical'
     else: tol, how = 0.0, 'must be equal'
