@@ -769,8 +769,8 @@ def compare_runs(tab, a, b, noise, z=2.0):
     d_fd, d_acc = t.loc[b, 'fd'] - t.loc[a, 'fd'], t.loc[a, 'acc'] - t.loc[b, 'acc']   # positive = a better
     vals = f"FD {t.loc[a, 'fd']:.2f} vs {t.loc[b, 'fd']:.2f}, acc {t.loc[a, 'acc']:.1f}% vs {t.loc[b, 'acc']:.1f}%"
     if noise is None:
-        v = 'yes' if d_fd > 0 and d_acc > 0 else 'no'
-        return v, f"{vals}; no repeated seeds, so no noise estimate: plain comparison of means"
+        v = 'yes' if d_fd > 0 and d_acc > 0 else 'no' if d_fd < 0 and d_acc < 0 else 'inconclusive'   # the metrics disagree
+        return v, f"{vals}; no repeated seeds, so no noise estimate: plain comparison of means, yes / no only when both metrics agree"
     se = (1 / na + 1 / nb) ** 0.5
     zs = (d_fd / (noise['fd'] * se), d_acc / (noise['acc'] * se))
     if min(zs) > 0 and max(zs) >= z: v = 'yes'

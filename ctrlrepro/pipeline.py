@@ -12,12 +12,12 @@ from .core import (SCALES, check_scale, split_id, repo_root, results_path, git_i
 from .cli import load_registry, get_experiment, run_experiment, run_report, parse_value, notebook_parameters
 
 # %% auto #0
-__all__ = ['KEY_VERSION', 'NOT_CODE', 'PACKAGE_DATA', 'RATIO_TOL', 'MINI_SPREADS', 'COMMANDS', 'blob_id', 'Tree',
+__all__ = ['KEY_VERSION', 'NOT_CODE', 'PACKAGE_DATA', 'BASES', 'RATIO_TOL', 'MINI_SPREADS', 'COMMANDS', 'blob_id', 'Tree',
            'parameters_defaults', 'notebook_code', 'ctrlrepro_imports', 'used_modules', 'package_data', 'read_patterns',
-           'upstream', 'canonical_request', 'input_key', 'key_changes', 'Status', 'status', 'statuses', 'stamp_record',
-           'stamp', 'list_status', 'Task', 'make_executor', 'execute', 'sweep_points', 'merge_records', 'sweep_dir',
-           'recorded_overrides', 'plan', 'run_many', 'reproduce', 'timings', 'compare_cell', 'compare_records',
-           'make_scratch', 'verify', 'executor_args', 'add_commands', 'run_command']
+           'upstream', 'canonical_request', 'input_key', 'key_changes', 'undeclared_bases', 'Status', 'status',
+           'statuses', 'stamp_record', 'stamp', 'list_status', 'Task', 'make_executor', 'execute', 'sweep_points',
+           'merge_records', 'sweep_dir', 'recorded_overrides', 'plan', 'run_many', 'reproduce', 'timings',
+           'compare_cell', 'compare_records', 'make_scratch', 'verify', 'executor_args', 'add_commands', 'run_command']
 
 # %% ../nbs/02a_pipeline.ipynb #c9ea10eb
 KEY_VERSION = 2
@@ -230,6 +230,22 @@ def key_changes(old, new):
         ch = [p for p in set(x) | set(y or {}) if x.get(p) != (y or {}).get(p)]
         why.append(f'{entry}: {len(ch)} file(s) changed, e.g. {sorted(ch)[0]}')
     return why or ['combined hash differs']
+
+# %% ../nbs/02a_pipeline.ipynb #f90c81ae
+BASES = ('tiny-sd', 'tiny-dit')
+
+def undeclared_bases(exp) -> list:
+    """The committed bases that `exp`'s notebook loads by name but whose files its registry `reads` do not declare.
+    Loading: the notebook calls `load_base` or runs mini runs (`mini_run`, `mini_results`, TSM `results`), which load the
+    base they name; the experiment that makes the bases (`world/bases`) reads none."""
+    g, n = split_id(exp.id)
+    data = Tree().read(f'nbs/experiments/{g}/{n}.ipynb')
+    if data is None or exp.id == 'world/bases': return []
+    src = '\n'.join(notebook_code(data))
+    if not re.search(r'\b(load_base|mini_run|mini_results|results)\(', src): return []
+    named = set(re.findall(r"""['"](tiny-(?:sd|dit))['"]""", src))
+    declared = {b for b in BASES for r in (exp.reads or []) if r.startswith(f'world/bases:{b}/')}
+    return sorted(named - declared)
 
 # %% ../nbs/02a_pipeline.ipynb #1588f096
 @dataclass
@@ -526,19 +542,38 @@ def reproduce(scale='cpu', groups=None, force=False, executor=None, jobs=1, repo
     return res
 
 # %% ../nbs/02a_pipeline.ipynb #3ea158fe
-def _cached_seconds(files, root):
+def _run_seconds(d):
+    "Training and evaluation seconds a cached run's summary states (CAN: `total_seconds`; SCEdit / TSM: train + eval)."
+    if d.get('total_seconds') or d.get('wall_s'): return float(d.get('total_seconds') or d.get('wall_s'))
+    return float(d.get('train_seconds') or 0) + float(d.get('eval_seconds') or 0)
+
+def _iso(s):
+    from datetime import datetime, timezone
+    try: t = datetime.fromisoformat(str(s).replace('Z', '+00:00'))
+    except ValueError: return None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+def _cached_seconds(files, root, window=None):
+    """Seconds of the cached runs in `files` (their summary JSONs). A run that finished inside `window` (the record's own
+    run: started .. started + duration) was trained by that run, so its `duration_s` already counts it: skipped."""
     s = 0.0
     for f in files:
         if not f.endswith('.json'): continue
         try: d = json.loads((root/f).read_text())
         except (OSError, json.JSONDecodeError): continue
-        if isinstance(d, dict): s += float(d.get('total_seconds') or d.get('wall_s') or 0)
+        if not isinstance(d, dict): continue
+        t = _iso(((d.get('provenance') or {}) if isinstance(d.get('provenance'), dict) else {}).get('finished') or '')
+        if window and t and window[0] <= t <= window[1]: continue
+        s += _run_seconds(d)
     return s
 
 def timings(scale='cpu'):
-    "DataFrame: experiment, registry estimate, recorded minutes of the committed record, cached training it reuses."
+    """DataFrame: experiment, registry estimate, recorded minutes of the committed record, and the cached training it
+    reuses (minutes): runs of its declared `caches` that its own run did not train, each counted once, for the first
+    experiment in registry order that declares it. Records + reused training = the cost from empty caches."""
     import pandas as pd
-    root, rows = repo_root(), []
+    from datetime import timedelta
+    root, rows, seen = repo_root(), [], set()
     ids = [e.id for e in load_registry()]
     tree = Tree(root)
     for e in load_registry():
@@ -546,7 +581,10 @@ def timings(scale='cpu'):
         rec = json.loads(f.read_text()) if f.exists() else None
         own = tree.files(f'results/{scale}/{e.id}')
         cached = set(own) | {x for _, kind, glob, _ in read_patterns(e, scale, ids) if kind == 'caches' for x in tree.glob(glob)}
-        cs = _cached_seconds(sorted(cached), root)
+        t0 = _iso((rec or {}).get('started') or '')
+        window = (t0, t0 + timedelta(seconds=float(rec.get('duration_s') or 0) + 60)) if t0 else None
+        cs = _cached_seconds(sorted(cached - seen), root, window)
+        seen |= cached
         rows.append(dict(experiment=e.id, estimate_min=e.cpu_minutes,
                          recorded_min=None if rec is None or rec.get('duration_s') is None else round(rec['duration_s'] / 60, 1),
                          at=(rec or {}).get('git_commit', '')[:7] if rec else '', cached_training_min=round(cs / 60, 1) if cs else None))

@@ -261,7 +261,7 @@ def add_score_rows(rec, artifact: str, row: str, runs: list, status: str = 'mini
         return means
     r0 = runs[0]
     how = (f"{r0['name']}; {len(runs)} seed(s); " + (f"{r0['steps']} steps x batch {r0['budget']['batch']}; " if 'steps' in r0 else '')
-           + f"{r0['n_eval']} held-out test prompts per category, DDIM {r0['budget']['eval_steps']} steps, CFG {r0['budget']['guidance']}")
+           + f"{r0['budget']['n_eval']} held-out test prompts per category ({r0['n_eval']} in all), DDIM {r0['budget']['eval_steps']} steps, CFG {r0['budget']['guidance']}")
     for c in CATEGORIES:
         v = [r['scores'][c] for r in runs]
         sd = f", sd {np.std(v, ddof=1):.2f}" if len(v) > 1 else ''
