@@ -421,6 +421,7 @@ def _rebuild(spec, base, wpath) -> MiniFn:
         if missing: raise ValueError(f'{wpath} lacks {len(missing)} trainable tensors, e.g. {sorted(missing)[:3]}: rerun with force=True')
         with torch.no_grad():
             for n, p in names.items(): p.copy_(w[n].to(p.dtype))
+        fn.to(memory_format=torch.channels_last)   # as the Trainer (cpu_fast) left the trained model: the same convolutions
     return fn.eval()
 
 _SMOKE = {}
