@@ -243,7 +243,7 @@ def undeclared_bases(exp) -> list:
     if data is None or exp.id == 'world/bases': return []
     src = '\n'.join(notebook_code(data))
     if not re.search(r'\b(load_base|mini_run|mini_results|results)\(', src): return []
-    named = set(re.findall(r"""['"](tiny-(?:sd|dit))['"]""", src))
+    named = set(re.findall(r"""['"](""" + '|'.join(map(re.escape, BASES)) + r""")['"]""", src))
     declared = {b for b in BASES for r in (exp.reads or []) if r.startswith(f'world/bases:{b}/')}
     return sorted(named - declared)
 
@@ -562,7 +562,8 @@ def _cached_seconds(files, root, window=None):
         try: d = json.loads((root/f).read_text())
         except (OSError, json.JSONDecodeError): continue
         if not isinstance(d, dict): continue
-        t = _iso(((d.get('provenance') or {}) if isinstance(d.get('provenance'), dict) else {}).get('finished') or '')
+        prov = d.get('provenance')
+        t = _iso(prov.get('finished')) if isinstance(prov, dict) else None
         if window and t and window[0] <= t <= window[1]: continue
         s += _run_seconds(d)
     return s
@@ -582,7 +583,7 @@ def timings(scale='cpu'):
         own = tree.files(f'results/{scale}/{e.id}')
         cached = set(own) | {x for _, kind, glob, _ in read_patterns(e, scale, ids) if kind == 'caches' for x in tree.glob(glob)}
         t0 = _iso((rec or {}).get('started') or '')
-        window = (t0, t0 + timedelta(seconds=float(rec.get('duration_s') or 0) + 60)) if t0 else None
+        window = (t0, t0 + timedelta(seconds=float(rec.get('duration_s') or 0) + 60)) if t0 else None   # + the record's own save
         cs = _cached_seconds(sorted(cached - seen), root, window)
         seen |= cached
         rows.append(dict(experiment=e.id, estimate_min=e.cpu_minutes,
