@@ -138,12 +138,16 @@ class TSMRouter(nn.Module):
         if self.E is not None: self.E.weight.fill_(start)
         elif self.F is not None: self.F.bias.fill_(start)
 
-    def forward(self, z: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
-        "`z`: B x k pooled inputs, `rows`: B discrete timesteps -> B x g gates."
+    def forward(self, z: torch.Tensor, rows: torch.Tensor, fz: torch.Tensor | None = None) -> torch.Tensor:
+        """`z`: B x k pooled inputs, `rows`: B discrete timesteps -> B x g gates. `fz`: the pooled input already projected
+        by `F.weight` (TSM computes it inside the expert matmul), used instead of `z`."""
         g = 0
-        if self.F is not None: g = self.F(z)
-        if self.E is not None: g = g + self.E(rows.to(self.E.weight.device))
+        if self.F is not None: g = F.linear(z, self.F.weight, self.F.bias) if fz is None else fz + self.F.bias
+        if self.E is not None: g = g + F.embedding(rows, self.E.weight)
         return g
+
+    @property
+    def dtype(self): return (self.F.weight if self.F is not None else self.E.weight).dtype
 
 def _key(name: str) -> str: return name.replace('.', '__')
 
@@ -175,7 +179,7 @@ def _timestep_param(module, names=('timestep', 'timesteps', 't')):
     return None
 
 class _Slot:
-    "TSM bookkeeping of one peft LoRA layer: the model it belongs to, its kind, its router, cached expert stacks."
+    "TSM bookkeeping of one peft LoRA layer: the model it belongs to, its kind, its router, its plan, cached weights."
     def __init__(self, model_key, name, layer):
         from peft.tuners.lora import Linear as LoraLinear, Conv2d as LoraConv2d
         self.model_key, self.name, self.layer = model_key, name, layer
@@ -187,20 +191,42 @@ class _Slot:
         if any(layer.lora_bias.values()) or any(layer.use_dora.values()):
             raise ValueError(f'{name}: TSM experts are plain LoRA (no lora_bias, no DoRA)')
         self.in_features = layer.in_features
-        self.router = None
+        self.router, self.plan = None, None
         self.cache = {}
 
+    def _frozen(self, ws):
+        return not (torch.is_grad_enabled() and any(w.requires_grad for w in ws))
+
+    def _cached(self, tag, ws, make):
+        key = (tuple(w._version for w in ws), ws[0].device, ws[0].dtype)
+        hit = self.cache.get(tag)
+        if hit is not None and hit[0] == key: return hit[1]
+        with torch.no_grad(): v = make([w.detach() for w in ws])
+        self.cache[tag] = (key, v)
+        return v
+
     def stack(self, which, names):
-        "Stacked weights of `names` from `lora_A` / `lora_B` (cached while they are frozen and unchanged)."
+        "Stacked weights of `names` from `lora_A` / `lora_B`: n x r x k or n x d x r (cached while frozen and unchanged)."
         mods = getattr(self.layer, which)
         ws = [mods[n].weight for n in names]
-        if torch.is_grad_enabled() and any(w.requires_grad for w in ws): return torch.stack(ws)
-        key = (tuple(w._version for w in ws), ws[0].device, ws[0].dtype)
-        hit = self.cache.get((which, tuple(names)))
-        if hit is not None and hit[0] == key: return hit[1]
-        st = torch.stack([w.detach() for w in ws])
-        self.cache[(which, tuple(names))] = (key, st)
-        return st
+        if not self._frozen(ws): return torch.stack(ws)
+        return self._cached(('stack', which, tuple(names)), ws, torch.stack)
+
+    def concat(self, which, names, scale=1.0, dtype=None, extra=None):
+        """`lora_A` weights of `names` concatenated over the rank (R x k ...) (then the rows of `extra`, e.g. the router's
+        `F.weight`), or `lora_B` weights times `scale` (d x R ...), in `dtype` (the autocast dtype, so autocast casts
+        nothing); cached while frozen and unchanged."""
+        mods = getattr(self.layer, which)
+        ws = [mods[n].weight for n in names]
+        dim = 0 if which == 'lora_A' else 1
+        def make(ws):
+            w = ws[0] if len(ws) == 1 else torch.cat(ws, dim)
+            if scale != 1.0: w = w * scale
+            return w if dtype is None else w.to(dtype)
+        w = make(ws) if not self._frozen(ws) else self._cached(('cat', which, tuple(names), scale, dtype), ws, make)
+        if extra is None: return w
+        if not self._frozen([extra]): return torch.cat([w, extra.to(w.dtype)])   # frozen experts, a training router
+        return self._cached(('cat+', which, tuple(names), scale, dtype), ws + [extra], lambda _: torch.cat([w, extra.to(w.dtype)]))
 
 # %% ../nbs/13_tsm.ipynb #8ce308a3
 class TimestepMaster:
@@ -211,6 +237,7 @@ class TimestepMaster:
         self.config = config if config is not None else TSMConfig(**kw)
         self.models, self.targets, self.slots, self.routers, self._hooks = {}, {}, {}, {}, []
         self.impl = 'batched'          # 'batched' (masked / gather + bmm / grouped conv) or 'naive' (loop over samples)
+        self.fuse_router = 'auto'      # router's F(x) inside the experts' A matmul (linear layers): True, False, 'auto' = under no_grad
         self.mask_rank = 64            # mixed batches with total rank sum(n_j) * r <= this use the dense masked mixture
         self._state, self._stack = None, []
         self.stage, self.active, self._train = None, (), None
@@ -444,49 +471,108 @@ class TimestepMaster:
             return out + delta.to(out.dtype)
         return hook
 
-    def _gates(self, slot, x, st):
-        "B x m weights of the active scales: 1 for the core, G_j(z_t, t) (Eq. 6) for the context scales; None if all ungated."
-        if not any(g for _, g in self.active): return None
-        rt = slot.router
-        if rt is None: raise ValueError(f'{slot.model_key}.{slot.name} has no router: call tsm.assemble() or add_routers() first')
-        dt = next(rt.parameters()).dtype
-        if slot.kind == 'conv': z = x.to(dt).mean(dim=(2, 3))                      # pool over H, W
-        elif x.dim() == 2: z = x.to(dt)
-        else: z = x.to(dt).mean(dim=tuple(range(1, x.dim() - 1)))                  # pool over tokens
-        g = rt(z, st['rows']).expand(x.shape[0], -1)
-        cols, k = [], 0
-        for _, gated in self.active:
-            if gated: cols.append(g[:, k]); k += 1
-            else: cols.append(torch.ones_like(g[:, 0]))
-        return torch.stack(cols, 1)
-
-    def _delta(self, slot, x):
-        "Batched routed delta: concatenated ranks; plain F.linear / F.conv2d for a uniform batch, else gather + bmm."
-        st = self._batch_state(x.shape[0], slot)
+    def _plan(self, slot, x):
+        """Constants of `slot` for the active stage and `x`'s compute dtype, built once per stage: expert names, scaling,
+        rank, and the gate expansion `cols = c + g @ M` (1 on ungated rank channels, the scale's gate on gated ones)."""
+        dev = x.device.type
+        adt = torch.get_autocast_dtype(dev) if torch.is_autocast_enabled(dev) else None
+        rdt = slot.router.dtype if slot.router is not None else torch.float32
+        key = (self.active, adt, rdt, x.device)
+        p = slot.plan
+        if p is not None and p['key'] == key: return p
         L = slot.layer
         e0 = expert_name(self.active[0][0], 0)
-        s, r = L.scaling[e0], L.r[e0]
-        w = self._gates(slot, x, st)                                             # B x m, or None
-        B, m = x.shape[0], len(self.active)
-        a0 = L.lora_A[e0]
-        cs = None if w is None else (w * s).repeat_interleave(r, 1)              # B x mr: gate x scaling per rank channel
-        if st['uniform']:
+        drop = L.lora_dropout[e0]
+        p = dict(key=key, e0=e0, s=L.scaling[e0], r=L.r[e0], a0=L.lora_A[e0], adt=adt,
+                 drop=None if isinstance(drop, nn.Identity) else drop,
+                 gated=any(g for _, g in self.active), names=[expert_name(n, i) for n, _ in self.active for i in range(n)])
+        r, ng = p['r'], sum(1 for _, g in self.active if g)
+        for kind, sizes in (('uniform', [r] * len(self.active)), ('mixed', [n * r for n, _ in self.active])):
+            c, M = torch.zeros(1, sum(sizes), dtype=rdt, device=x.device), torch.zeros(max(ng, 1), sum(sizes), dtype=rdt, device=x.device)
+            o, k = 0, 0
+            for (n, gated), w in zip(self.active, sizes):
+                if gated: M[k, o:o + w] = 1; k += 1
+                else: c[0, o:o + w] = 1
+                o += w
+            p[kind] = (c, M)
+        slot.plan = p
+        return p
+
+    def _router(self, slot):
+        if not any(g for _, g in self.active): return None
+        if slot.router is None:
+            raise ValueError(f'{slot.model_key}.{slot.name} has no router: call tsm.assemble() or add_routers() first')
+        return slot.router
+
+    @staticmethod
+    def _pool(x, kind, dtype):
+        "z_t: `x` averaged over all but the batch and channel dimensions (H, W of a conv input; the tokens of a linear one)."
+        if kind == 'conv': dims = (2, 3)
+        elif x.dim() == 2: return x.to(dtype)
+        else: dims = tuple(range(1, x.dim() - 1))
+        return x.mean(dim=dims, dtype=dtype)
+
+    def _gates(self, slot, x, st, fx=None):
+        """B x g router outputs G(z_t, t) (Eq. 6) of the gated (context) scales, or None when no active scale is gated.
+        `fx`: `F.weight @ x` per token, computed with the experts' A (pooled here: pooling and F commute)."""
+        rt = self._router(slot)
+        if rt is None: return None
+        dt = rt.dtype
+        if fx is None: return rt(self._pool(x, slot.kind, dt), st['rows']).expand(x.shape[0], -1)
+        return rt(None, st['rows'], fz=self._pool(fx, slot.kind, dt)).expand(x.shape[0], -1)
+
+    def _columns(self, slot, x, st, plan, kind, fx=None):
+        "Per-sample weight of each rank channel (B x R): gates on the context channels, 1 on the core's; None if all 1."
+        g = self._gates(slot, x, st, fx)
+        if g is None: return None
+        c, M = plan[kind]
+        return torch.addmm(c, g, M)
+
+    def _delta(self, slot, x):
+        """Batched routed delta: the active experts' ranks concatenated (A: R x k, B * scaling: d x R), one F.linear /
+        F.conv2d each; the per-sample gates and, in a mixed batch, the expert mask multiply the R rank channels between."""
+        st = self._batch_state(x.shape[0], slot)
+        p = self._plan(slot, x)
+        s, r, a0, adt = p['s'], p['r'], p['a0'], p['adt']
+        B = x.shape[0]
+        if st['uniform']:                                                        # one expert per scale for the whole batch
             names = [expert_name(n, st['first'][n]) for n, _ in self.active]
-            if m == 1: A, Bw = L.lora_A[names[0]].weight, L.lora_B[names[0]].weight
-            else:
-                A = slot.stack('lora_A', names).flatten(0, 1)                   # mr x k (x kh x kw)
-                Bw = slot.stack('lora_B', names).transpose(0, 1).flatten(1, 2)  # d x mr (x 1 x 1)
-            x = L.lora_dropout[e0](x.to(A.dtype))
-            if slot.kind == 'linear':
-                h = F.linear(x, A)
-                h = h * s if cs is None else h * cs.view(B, *[1] * (h.dim() - 2), m * r).to(h.dtype)
-                return F.linear(h, Bw)
-            h = F.conv2d(x, A, None, a0.stride, a0.padding, a0.dilation)
-            h = h * s if cs is None else h * cs.view(B, m * r, 1, 1).to(h.dtype)
-            return F.conv2d(h, Bw)
-        R = sum(n for n, _ in self.active) * r
-        if R <= self.mask_rank:                                                  # small total rank: dense masked mixture
-            return self._delta_masked(slot, x, st, w, s, r)
+            kind, mask = 'uniform', None
+        else:
+            R = sum(n for n, _ in self.active) * r
+            if R > self.mask_rank: return self._delta_gather(slot, x, st, p)
+            names, kind = p['names'], 'mixed'
+            mdt = adt or x.dtype
+            mkey = ('onehot', self.active, r, mdt)
+            if mkey not in st:                                                   # B x R: 1 on each sample's experts
+                st[mkey] = torch.cat([F.one_hot(st['idx'][n], n).repeat_interleave(r, 1) for n, _ in self.active], 1).to(mdt)
+            mask = st[mkey]
+        rt = self._router(slot)
+        fuse = rt is not None and rt.F is not None and slot.kind == 'linear' and p['drop'] is None and \
+                (self.fuse_router if isinstance(self.fuse_router, bool) else not torch.is_grad_enabled())
+        A = slot.concat('lora_A', names, dtype=adt, extra=rt.F.weight if fuse else None)
+        Bw = slot.concat('lora_B', names, scale=s, dtype=adt)
+        if adt is None: x = x.to(A.dtype)
+        if slot.kind == 'linear':
+            if p['drop'] is not None: x = p['drop'](x)
+            h = F.linear(x, A)
+            fx = None
+            if fuse: h, fx = h.split([Bw.shape[1], h.shape[-1] - Bw.shape[1]], -1)  # the router's F.weight x rode along with A
+            cols = self._columns(slot, x, st, p, kind, fx)                       # B x R gates, or None
+            if mask is not None: cols = mask if cols is None else cols * mask
+            if cols is not None: h = h * cols.view(B, *[1] * (h.dim() - 2), -1).to(h.dtype)
+            return F.linear(h, Bw)
+        cols = self._columns(slot, x, st, p, kind)
+        if mask is not None: cols = mask if cols is None else cols * mask
+        if p['drop'] is not None: x = p['drop'](x)
+        h = F.conv2d(x, A, None, a0.stride, a0.padding, a0.dilation)
+        if cols is not None: h = h * cols.view(B, -1, 1, 1).to(h.dtype)
+        return F.conv2d(h, Bw)
+
+    def _delta_gather(self, slot, x, st, p):
+        "Mixed batch, large total rank: each sample's experts gathered from the stacks (B x mr x k), then bmm / grouped conv."
+        s, r, a0 = p['s'], p['r'], p['a0']
+        B, m = x.shape[0], len(self.active)
         As, Bs = [], []
         for n, _ in self.active:                                                 # gather each sample's experts
             names = [expert_name(n, i) for i in range(n)]
@@ -494,54 +580,38 @@ class TimestepMaster:
             Bs.append(slot.stack('lora_B', names)[st['idx'][n]])                # B x d x r (x 1 x 1)
         A = torch.cat(As, 1) if m > 1 else As[0]                                 # B x mr x k
         Bw = torch.cat(Bs, 2) if m > 1 else Bs[0]                                # B x d x mr
-        x = L.lora_dropout[e0](x.to(A.dtype))
+        cols = self._columns(slot, x, st, p, 'uniform')                          # B x mr
+        cs = s if cols is None else cols * s
+        if p['drop'] is not None: x = p['drop'](x)
+        x = x.to(A.dtype)
         if slot.kind == 'linear':
             xs = x.reshape(B, -1, x.shape[-1])
             h = torch.bmm(xs, A.transpose(1, 2))
-            h = h * s if cs is None else h * cs[:, None, :].to(h.dtype)
+            h = h * (cs if cols is None else cs[:, None, :].to(h.dtype))
             y = torch.bmm(h, Bw.transpose(1, 2))
             return y.reshape(*x.shape[:-1], y.shape[-1])
         C, H, W = x.shape[1:]
         h = F.conv2d(x.reshape(1, B * C, H, W), A.flatten(0, 1), None, a0.stride, a0.padding, a0.dilation, groups=B)
         h = h.view(B, m * r, *h.shape[2:])
-        h = h * s if cs is None else h * cs.view(B, m * r, 1, 1).to(h.dtype)
+        h = h * (cs if cols is None else cs.view(B, m * r, 1, 1).to(h.dtype))
         d = Bw.shape[1]
         y = F.conv2d(h.reshape(1, B * m * r, *h.shape[2:]), Bw.reshape(B * d, m * r, 1, 1), groups=B)
         return y.view(B, d, *y.shape[2:])
-
-    def _delta_masked(self, slot, x, st, w, s, r):
-        "Mixed batch, small total rank: every expert's A-projection in one matmul, a per-sample mask, one B matmul."
-        L, B = slot.layer, x.shape[0]
-        key = ('onehot', tuple(n for n, _ in self.active))
-        if key not in st:                                                        # B x R: 1 on each sample's experts
-            st[key] = torch.cat([F.one_hot(st['idx'][n], n).repeat_interleave(r, 1) for n, _ in self.active], 1)
-        oh = st[key]
-        sizes = [n * r for n, _ in self.active]
-        wcol = (torch.full((B, len(sizes)), float(s), device=oh.device) if w is None else w * s)
-        mask = oh.to(wcol.dtype) * torch.cat([wcol[:, j:j + 1].expand(B, k) for j, k in enumerate(sizes)], 1)
-        names = [expert_name(n, i) for n, _ in self.active for i in range(n)]
-        A = slot.stack('lora_A', names).flatten(0, 1)                           # R x k (x kh x kw)
-        Bw = slot.stack('lora_B', names).transpose(0, 1).flatten(1, 2)          # d x R (x 1 x 1)
-        a0 = L.lora_A[names[0]]
-        x = L.lora_dropout[names[0]](x.to(A.dtype))
-        if slot.kind == 'linear':
-            h = F.linear(x, A)
-            return F.linear(h * mask.view(B, *[1] * (h.dim() - 2), -1).to(h.dtype), Bw)
-        h = F.conv2d(x, A, None, a0.stride, a0.padding, a0.dilation)
-        return F.conv2d(h * mask.view(B, -1, 1, 1).to(h.dtype), Bw)
 
     def _delta_naive(self, slot, x):
         "Reference: a Python loop over samples, calling peft's `lora_B[name](lora_A[name](x_b)) * scaling[name]`."
         st = self._batch_state(x.shape[0], slot)
         L = slot.layer
-        w = self._gates(slot, x, st)
+        g = self._gates(slot, x, st)
         outs = []
         for b in range(x.shape[0]):
-            xb, yb = x[b:b + 1], 0
-            for j, (n, _) in enumerate(self.active):
+            xb, yb, k = x[b:b + 1], 0, 0
+            for n, gated in self.active:
                 name = expert_name(n, int(st['idx'][n][b]) if st['B'] > 1 else st['first'][n])
                 xa = xb.to(L.lora_A[name].weight.dtype)
-                yb = yb + L.lora_B[name](L.lora_A[name](L.lora_dropout[name](xa))) * L.scaling[name] * (1.0 if w is None else w[b, j])
+                wb = 1.0
+                if gated: wb, k = g[b, k], k + 1
+                yb = yb + L.lora_B[name](L.lora_A[name](L.lora_dropout[name](xa))) * L.scaling[name] * wb
             outs.append(yb)
         return torch.cat(outs)
 

@@ -13,9 +13,9 @@ import torch
 from .core import repo_root, atomic_write_text, atomic_save_safetensors, load_safetensors, set_threads, git_info
 
 # %% auto #0
-__all__ = ['MINI_TARGETS', 'PAPER_MODEL', 'TASKS', 'MINI_PRESETS', 'FD_NAME', 'run_spec', 'run_name', 'parents', 'task_dataset',
-           'eval_prompts', 'evaluate_model', 'runs_dir', 'run_key', 'train_run', 'base_run', 'results',
-           'add_score_rows', 'noise_of', 'verdict', 'load_run', 'sample_grid']
+__all__ = ['MINI_TARGETS', 'PAPER_MODEL', 'TASKS', 'MINI_PRESETS', 'FD_NAME', 'CODE_MODULES', 'run_spec', 'run_name', 'parents',
+           'task_dataset', 'eval_prompts', 'evaluate_model', 'runs_dir', 'code_id', 'run_key', 'train_run', 'base_run',
+           'results', 'add_score_rows', 'noise_of', 'verdict', 'load_run', 'sample_grid']
 
 # %% ../nbs/13a_tsm_mini.ipynb #8669d5d5
 MINI_TARGETS = {'tiny-sd': ('sd15-unet', 'sd15-clip'), 'tiny-dit': ('pixart-dit', 'sd15-clip')}
@@ -152,10 +152,20 @@ def _load_adapter_state(base, state, require_all_of=None):
 def runs_dir(scale: str) -> Path:
     return repo_root() / 'results' / scale / 'tsm' / 'runs'
 
+CODE_MODULES = ('tsm', 'tsm_mini', 'diffusion', 'compbench', 'metrics')
+
+def code_id() -> str:
+    """Hash of the source of the modules that compute a run: the method, this driver, the training loop and sampler,
+    the evaluator and the FD. A change there retrains the cached runs; a change elsewhere does not (`force=True`)."""
+    import ctrlrepro
+    root, h = Path(ctrlrepro.__file__).parent, hashlib.sha256()
+    for m in CODE_MODULES: h.update((root / f'{m}.py').read_bytes())
+    return h.hexdigest()[:12]
+
 def run_key(spec, scale, seed, budget) -> str:
-    "Hash of everything that determines a run (settings, budget, parents' keys, evaluator)."
+    "Hash of everything that determines a run (settings, budget, parents' keys, evaluator, the code that computes it)."
     s = dict(spec=spec, seed=seed, budget=budget, evaluator=_evaluator_id(), loop='ctrlrepro.diffusion.Trainer+bf16',
-             sampler='ddim', parents=[run_key(p, scale, seed, budget) for p in parents(spec)])
+             sampler='ddim', code=code_id(), parents=[run_key(p, scale, seed, budget) for p in parents(spec)])
     return hashlib.sha256(json.dumps(s, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 def _evaluator_id():
@@ -223,7 +233,7 @@ def base_run(base_name: str, scale: str = 'smoke', seed: int = 0, force: bool = 
     "The untuned base evaluated like a run (`w/o fine-tuning`), cached as `<base>-untuned-seed<k>.json`."
     from ctrlrepro.bases import load_base
     budget = dict(MINI_PRESETS[scale])
-    key = hashlib.sha256(json.dumps(dict(base=base_name, budget=budget, evaluator=_evaluator_id(), seed=seed),
+    key = hashlib.sha256(json.dumps(dict(base=base_name, budget=budget, evaluator=_evaluator_id(), seed=seed, code=code_id()),
                                     sort_keys=True).encode()).hexdigest()[:12]
     summ = runs_dir(scale) / f'{base_name}-untuned-seed{seed}.json'
     if summ.exists() and not force:
