@@ -193,40 +193,95 @@ class _Slot:
         self.in_features = layer.in_features
         self.router, self.plan = None, None
         self.cache = {}
+        self.bank, self.bank_names, self.bank_off = None, (), {}
+        self.mods = {}
+
+    # -- the bank: the experts of a jointly fostered scale as one A (R x k ...) and one B (d x R ...) parameter --------
+    def set_bank(self, names=()):
+        "Keep experts `names` (`()`: none) in one A and one B parameter (`layer.tsm_bank`); their peft weights become views."
+        names = tuple(names)
+        if self.bank is not None and self.bank_names != names: self._unbank()
+        if not names or self.bank is not None: return
+        L = self.layer
+        with torch.no_grad():
+            A = torch.cat([L.lora_A[n].weight for n in names], 0)
+            B = torch.cat([L.lora_B[n].weight for n in names], 1)
+        L.tsm_bank = nn.ParameterDict(dict(A=nn.Parameter(A), B=nn.Parameter(B)))
+        self.bank, self.bank_names, o = L.tsm_bank, names, 0
+        for n in names: self.bank_off[n] = (o, L.r[n]); o += L.r[n]
+        self._alias()
+
+    def _alias(self):
+        L, A, B = self.layer, self.bank['A'], self.bank['B']
+        for n, (o, r) in self.bank_off.items():
+            L.lora_A[n].weight.data = A.data[o:o + r]
+            L.lora_B[n].weight.data = B.data[:, o:o + r]
+
+    def _unbank(self):
+        L, trains = self.layer, self.bank['A'].requires_grad
+        self.bank_weights()                               # the bank holds the trained values: the views must show them
+        for n in self.bank_names:
+            for w in (L.lora_A[n].weight, L.lora_B[n].weight):
+                w.data = w.data.clone(memory_format=torch.contiguous_format)
+                w.requires_grad_(trains)
+        del L.tsm_bank
+        self.bank, self.bank_names, self.bank_off = None, (), {}
+
+    def bank_weights(self):
+        "(A, B) of the bank; re-points the peft weights at it if `.to()`, `.double()` or a memory-format change separated them."
+        A, B = self.bank['A'], self.bank['B']
+        L, e0 = self.layer, self.bank_names[0]
+        if L.lora_A[e0].weight.data_ptr() != A.data_ptr() or L.lora_B[e0].weight.data_ptr() != B.data_ptr(): self._alias()
+        return A, B
+
+    def _weights(self, which, names):
+        "(the weights of `names` in `lora_A` / `lora_B`, the tensors that hold them): bank slices while banked."
+        if self.bank is not None and all(n in self.bank_off for n in names):
+            W = self.bank_weights()[0 if which == 'lora_A' else 1]
+            sl = [self.bank_off[n] for n in names]
+            return [W[o:o + r] if which == 'lora_A' else W[:, o:o + r] for o, r in sl], [W]
+        k = (which, tuple(names))
+        mods = self.mods.get(k)
+        if mods is None: mods = self.mods[k] = [getattr(self.layer, which)[n] for n in names]
+        ws = [m._parameters['weight'] for m in mods]                    # (no Module.__getattr__ per call)
+        return ws, ws
 
     def _frozen(self, ws):
         return not (torch.is_grad_enabled() and any(w.requires_grad for w in ws))
 
-    def _cached(self, tag, ws, make):
-        key = (tuple(w._version for w in ws), ws[0].device, ws[0].dtype)
+    def _cached(self, tag, ws, make, deps=None):
+        """`make(ws)` under no_grad, cached under `tag` while the tensors it depends on (`deps`, default `ws`) are the same
+        tensor objects, in the same storage, at the same version (a replaced router or a reloaded expert is a miss)."""
+        deps = ws if deps is None else deps
         hit = self.cache.get(tag)
-        if hit is not None and hit[0] == key: return hit[1]
+        if hit is not None and len(hit[0]) == len(deps) and all(
+                d is w and v == w._version and p == w.data_ptr() for (d, v, p), w in zip(hit[0], deps)):
+            return hit[1]
         with torch.no_grad(): v = make([w.detach() for w in ws])
-        self.cache[tag] = (key, v)
+        self.cache[tag] = ([(w, w._version, w.data_ptr()) for w in deps], v)
         return v
 
     def stack(self, which, names):
         "Stacked weights of `names` from `lora_A` / `lora_B`: n x r x k or n x d x r (cached while frozen and unchanged)."
-        mods = getattr(self.layer, which)
-        ws = [mods[n].weight for n in names]
+        ws, deps = self._weights(which, names)
         if not self._frozen(ws): return torch.stack(ws)
-        return self._cached(('stack', which, tuple(names)), ws, torch.stack)
+        return self._cached(('stack', which, tuple(names)), ws, torch.stack, deps)
 
     def concat(self, which, names, scale=1.0, dtype=None, extra=None):
         """`lora_A` weights of `names` concatenated over the rank (R x k ...) (then the rows of `extra`, e.g. the router's
         `F.weight`), or `lora_B` weights times `scale` (d x R ...), in `dtype` (the autocast dtype, so autocast casts
         nothing); cached while frozen and unchanged."""
-        mods = getattr(self.layer, which)
-        ws = [mods[n].weight for n in names]
+        ws, deps = self._weights(which, names)
         dim = 0 if which == 'lora_A' else 1
         def make(ws):
             w = ws[0] if len(ws) == 1 else torch.cat(ws, dim)
             if scale != 1.0: w = w * scale
             return w if dtype is None else w.to(dtype)
-        w = make(ws) if not self._frozen(ws) else self._cached(('cat', which, tuple(names), scale, dtype), ws, make)
+        w = make(ws) if not self._frozen(ws) else self._cached(('cat', which, tuple(names), scale, dtype), ws, make, deps)
         if extra is None: return w
         if not self._frozen([extra]): return torch.cat([w, extra.to(w.dtype)])   # frozen experts, a training router
-        return self._cached(('cat+', which, tuple(names), scale, dtype), ws + [extra], lambda _: torch.cat([w, extra.to(w.dtype)]))
+        return self._cached(('cat+', which, tuple(names), scale, dtype), ws, lambda _: torch.cat([w, extra.to(w.dtype)]),
+                            deps + [extra])
 
 # %% ../nbs/13_tsm.ipynb #8ce308a3
 class TimestepMaster:
@@ -239,6 +294,7 @@ class TimestepMaster:
         self.impl = 'batched'          # 'batched' (masked / gather + bmm / grouped conv) or 'naive' (loop over samples)
         self.fuse_router = 'auto'      # router's F(x) inside the experts' A matmul (linear layers): True, False, 'auto' = under no_grad
         self.mask_rank = 64            # mixed batches with total rank sum(n_j) * r <= this use the dense masked mixture
+        self.bank_experts = True       # a jointly fostered scale's experts live in one A and one B parameter per layer
         self._state, self._stack = None, []
         self.stage, self.active, self._train = None, (), None
         self.foster(self.config.scales[0])
@@ -323,7 +379,7 @@ class TimestepMaster:
         rows = rows.to(dev)
         idx = {n: rows * n // c.num_train_timesteps for n in c.scales}
         uniform = rows.numel() == 1 or bool((rows == rows[0]).all())
-        self._state = dict(rows=rows, idx=idx, first={n: int(v[0]) for n, v in idx.items()}, uniform=uniform,
+        self._state = dict(rows=rows, idx=idx, first={n: int(v[0]) for n, v in idx.items()}, row0=int(rows[0]), uniform=uniform,
                            B=rows.numel(), rep={})
 
     def clear_timestep(self): self._state = None
@@ -381,8 +437,13 @@ class TimestepMaster:
         self._apply_trainable()
         return self
 
+    def _unbank(self):
+        for slots in self.slots.values():
+            for s in slots.values(): s.set_bank(())
+
     def use_peft(self, name: str):
         "Plain peft: route nothing and activate adapter `name` in every layer (peft's forward, `merge`, `unmerge` apply)."
+        self._unbank()
         for slots in self.slots.values():
             for s in slots.values():
                 if name not in s.layer.lora_A: raise ValueError(f'no adapter {name!r} in {s.name}')
@@ -392,7 +453,7 @@ class TimestepMaster:
 
     def base(self):
         "No adapter at all: the frozen base model."
-        self._unpeft()
+        self._unpeft(); self._unbank()
         self.stage, self.active = 'base', ()
         return self
 
@@ -427,20 +488,26 @@ class TimestepMaster:
 
     # -- trainable parameters -----------------------------------------------------------------------------------
     def _apply_trainable(self):
-        want = set()
+        want, bank = set(), ()
         if self.stage == 'foster':
             n, interval = self._train
             want = {expert_name(n, i) for i in (range(n) if interval is None else [interval])}
+            if self.bank_experts and interval is None and n > 1: bank = tuple(expert_name(n, i) for i in range(n))
         for key, model in self.models.items():
+            for s in self.slots[key].values(): s.set_bank(bank)
             for p in model.parameters(): p.requires_grad_(False)
             for s in self.slots[key].values():
+                if s.bank is not None:                  # the bank trains; its peft views follow it
+                    for p in s.bank.values(): p.requires_grad_(True)
+                    continue
                 for which in ('lora_A', 'lora_B'):
                     for name, mod in getattr(s.layer, which).items(): mod.weight.requires_grad_(name in want)
             if self.stage == 'assemble' and key in self.routers:
                 for p in self.routers[key].parameters(): p.requires_grad_(True)
 
     def trainable_parameters(self) -> list:
-        "The parameters the current stage trains (the fostered scale's experts, or the routers)."
+        """The parameters the current stage trains: the fostered scale's experts (their banks, one A and one B per layer,
+        when the whole scale trains jointly), or the routers."""
         seen, out = set(), []
         for m in self.models.values():
             for p in m.parameters():
@@ -477,6 +544,7 @@ class TimestepMaster:
         dev = x.device.type
         adt = torch.get_autocast_dtype(dev) if torch.is_autocast_enabled(dev) else None
         rdt = slot.router.dtype if slot.router is not None else torch.float32
+        cdt = adt or rdt                                  # the gate expansion's dtype: autocast's, so it casts only g
         key = (self.active, adt, rdt, x.device)
         p = slot.plan
         if p is not None and p['key'] == key: return p
@@ -485,10 +553,11 @@ class TimestepMaster:
         drop = L.lora_dropout[e0]
         p = dict(key=key, e0=e0, s=L.scaling[e0], r=L.r[e0], a0=L.lora_A[e0], adt=adt,
                  drop=None if isinstance(drop, nn.Identity) else drop,
-                 gated=any(g for _, g in self.active), names=[expert_name(n, i) for n, _ in self.active for i in range(n)])
+                 gated=any(g for _, g in self.active), names=[expert_name(n, i) for n, _ in self.active for i in range(n)],
+                 fold=all(n == 1 for n, g in self.active if g))      # every gated scale has one expert: mask 1 on its channels
         r, ng = p['r'], sum(1 for _, g in self.active if g)
         for kind, sizes in (('uniform', [r] * len(self.active)), ('mixed', [n * r for n, _ in self.active])):
-            c, M = torch.zeros(1, sum(sizes), dtype=rdt, device=x.device), torch.zeros(max(ng, 1), sum(sizes), dtype=rdt, device=x.device)
+            c, M = torch.zeros(1, sum(sizes), dtype=cdt, device=x.device), torch.zeros(max(ng, 1), sum(sizes), dtype=cdt, device=x.device)
             o, k = 0, 0
             for (n, gated), w in zip(self.active, sizes):
                 if gated: M[k, o:o + w] = 1; k += 1
@@ -517,16 +586,43 @@ class TimestepMaster:
         `fx`: `F.weight @ x` per token, computed with the experts' A (pooled here: pooling and F commute)."""
         rt = self._router(slot)
         if rt is None: return None
-        dt = rt.dtype
-        if fx is None: return rt(self._pool(x, slot.kind, dt), st['rows']).expand(x.shape[0], -1)
-        return rt(None, st['rows'], fz=self._pool(fx, slot.kind, dt)).expand(x.shape[0], -1)
+        z = fz = None
+        if fx is not None: fz = self._pool(fx, slot.kind, rt.dtype)
+        elif rt.F is not None: z = self._pool(x, slot.kind, rt.dtype)       # (router input 't' pools nothing)
+        g = rt.forward(z, st['rows'], fz)
+        return g if g.shape[0] == x.shape[0] else g.expand(x.shape[0], -1)
 
-    def _columns(self, slot, x, st, plan, kind, fx=None):
-        "Per-sample weight of each rank channel (B x R): gates on the context channels, 1 on the core's; None if all 1."
+    def _columns(self, slot, x, st, plan, kind, fx=None, mask=None):
+        """Per-sample weight of each rank channel (B x R): gates on the context channels, 1 on the core's, times the
+        expert `mask` of a mixed batch; None if all 1. One `addmm` when the mask can ride in the constant `c`."""
+        if fx is not None and mask is None and st['uniform']:
+            cols = self._columns_table(slot, st, plan, kind, fx)
+            if cols is not None: return cols
         g = self._gates(slot, x, st, fx)
-        if g is None: return None
+        if g is None: return mask
         c, M = plan[kind]
-        return torch.addmm(c, g, M)
+        if mask is None: return torch.addmm(c, g, M)
+        if not plan['fold']: return torch.addmm(c, g, M) * mask
+        ck = ('c*mask', id(c), id(mask))
+        if ck not in st: st[ck] = mask * c.to(mask.dtype)
+        return torch.addmm(st[ck], g, M)
+
+    def _columns_table(self, slot, st, plan, kind, fx):
+        """Sampling fast path (one timestep for the batch, a frozen router, F inside the experts' matmul): the rank weights
+        `c + (b_F + E(t)) M + mean(F x) M`, whose first two terms are a row of a T x R table cached per router. None when the
+        router trains."""
+        rt = slot.router
+        ps = [rt.F.bias] + ([rt.E.weight] if rt.E is not None else [])
+        if not slot._frozen(ps): return None
+        c, M = plan[kind]
+        def make(ws):
+            b = ws[0][None] if len(ws) == 1 else ws[1] + ws[0]
+            return torch.addmm(c, b.to(c.dtype), M)                             # T x R (1 x R without E)
+        tab = slot._cached(('router-table', kind), ps, make, ps + [c, M])
+        row = tab.narrow(0, st['row0'] if tab.shape[0] > 1 else 0, 1)
+        dims = tuple(range(1, fx.dim() - 1))
+        if not dims: return torch.addmm(row, fx, M)
+        return torch.addmm(row, fx.sum(dims), M, alpha=1.0 / math.prod(fx.shape[d] for d in dims))
 
     def _delta(self, slot, x):
         """Batched routed delta: the active experts' ranks concatenated (A: R x k, B * scaling: d x R), one F.linear /
@@ -543,10 +639,19 @@ class TimestepMaster:
             if R > self.mask_rank: return self._delta_gather(slot, x, st, p)
             names, kind = p['names'], 'mixed'
             mdt = adt or x.dtype
-            mkey = ('onehot', self.active, r, mdt)
-            if mkey not in st:                                                   # B x R: 1 on each sample's experts
-                st[mkey] = torch.cat([F.one_hot(st['idx'][n], n).repeat_interleave(r, 1) for n, _ in self.active], 1).to(mdt)
+            banked = slot.bank is not None and tuple(names) == slot.bank_names and torch.is_grad_enabled()
+            sm = s if banked else 1.0                                            # banked: the scaling rides in the mask
+            mkey = ('onehot', self.active, r, mdt, sm)
+            if mkey not in st:                                                   # B x R: 1 (or s) on each sample's experts
+                st[mkey] = torch.cat([F.one_hot(st['idx'][n], n).repeat_interleave(r, 1) for n, _ in self.active], 1).to(mdt) * sm
             mask = st[mkey]
+            if banked:                                   # a jointly fostered scale trains: its bank is A_cat and B_cat as is
+                A, Bw = slot.bank_weights()
+                if adt is None: x = x.to(A.dtype)
+                xd = p['drop'](x) if p['drop'] is not None else x
+                h = F.linear(xd, A) if slot.kind == 'linear' else F.conv2d(xd, A, None, a0.stride, a0.padding, a0.dilation)
+                h = h * mask.view(B, *[1] * (h.dim() - 2), -1) if slot.kind == 'linear' else h * mask.view(B, -1, 1, 1)
+                return F.linear(h, Bw) if slot.kind == 'linear' else F.conv2d(h, Bw)
         rt = self._router(slot)
         fuse = rt is not None and rt.F is not None and slot.kind == 'linear' and p['drop'] is None and \
                 (self.fuse_router if isinstance(self.fuse_router, bool) else not torch.is_grad_enabled())
@@ -554,16 +659,14 @@ class TimestepMaster:
         Bw = slot.concat('lora_B', names, scale=s, dtype=adt)
         if adt is None: x = x.to(A.dtype)
         if slot.kind == 'linear':
-            if p['drop'] is not None: x = p['drop'](x)
-            h = F.linear(x, A)
+            xd = p['drop'](x) if p['drop'] is not None else x                   # dropout feeds the experts, not the router
+            h = F.linear(xd, A)
             fx = None
-            if fuse: h, fx = h.split([Bw.shape[1], h.shape[-1] - Bw.shape[1]], -1)  # the router's F.weight x rode along with A
-            cols = self._columns(slot, x, st, p, kind, fx)                       # B x R gates, or None
-            if mask is not None: cols = mask if cols is None else cols * mask
+            if fuse: h, fx = h.split_with_sizes([Bw.shape[1], h.shape[-1] - Bw.shape[1]], -1)  # F.weight x rode along with A
+            cols = self._columns(slot, x, st, p, kind, fx, mask)                 # B x R gates (x mask), or None
             if cols is not None: h = h * cols.view(B, *[1] * (h.dim() - 2), -1).to(h.dtype)
             return F.linear(h, Bw)
-        cols = self._columns(slot, x, st, p, kind)
-        if mask is not None: cols = mask if cols is None else cols * mask
+        cols = self._columns(slot, x, st, p, kind, mask=mask)
         if p['drop'] is not None: x = p['drop'](x)
         h = F.conv2d(x, A, None, a0.stride, a0.padding, a0.dilation)
         if cols is not None: h = h * cols.view(B, -1, 1, 1).to(h.dtype)
@@ -598,6 +701,13 @@ class TimestepMaster:
         y = F.conv2d(h.reshape(1, B * m * r, *h.shape[2:]), Bw.reshape(B * d, m * r, 1, 1), groups=B)
         return y.view(B, d, *y.shape[2:])
 
+    @staticmethod
+    def _peft(slot, which, name, x):
+        "peft's module `which[name]` applied to `x`, with its weight taken from the bank while banked."
+        mod = getattr(slot.layer, which)[name]
+        if slot.bank is None or name not in slot.bank_off: return mod(x)
+        return torch.func.functional_call(mod, {'weight': slot._weights(which, [name])[0][0]}, (x,))
+
     def _delta_naive(self, slot, x):
         "Reference: a Python loop over samples, calling peft's `lora_B[name](lora_A[name](x_b)) * scaling[name]`."
         st = self._batch_state(x.shape[0], slot)
@@ -611,7 +721,8 @@ class TimestepMaster:
                 xa = xb.to(L.lora_A[name].weight.dtype)
                 wb = 1.0
                 if gated: wb, k = g[b, k], k + 1
-                yb = yb + L.lora_B[name](L.lora_A[name](L.lora_dropout[name](xa))) * L.scaling[name] * wb
+                yb = yb + self._peft(slot, 'lora_B', name, self._peft(slot, 'lora_A', name, L.lora_dropout[name](xa))) \
+                     * L.scaling[name] * wb
             outs.append(yb)
         return torch.cat(outs)
 

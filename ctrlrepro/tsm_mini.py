@@ -14,8 +14,8 @@ from .core import repo_root, atomic_write_text, atomic_save_safetensors, load_sa
 
 # %% auto #0
 __all__ = ['MINI_TARGETS', 'PAPER_MODEL', 'TASKS', 'MINI_PRESETS', 'FD_NAME', 'CODE_MODULES', 'run_spec', 'run_name', 'parents',
-           'task_dataset', 'eval_prompts', 'evaluate_model', 'runs_dir', 'code_id', 'run_key', 'train_run', 'base_run',
-           'results', 'add_score_rows', 'noise_of', 'verdict', 'load_run', 'sample_grid']
+           'task_dataset', 'eval_prompts', 'evaluate_model', 'runs_dir', 'code_id', 'base_id', 'run_key', 'train_run',
+           'base_run', 'results', 'add_score_rows', 'noise_of', 'verdict', 'load_run', 'sample_grid']
 
 # %% ../nbs/13a_tsm_mini.ipynb #8669d5d5
 MINI_TARGETS = {'tiny-sd': ('sd15-unet', 'sd15-clip'), 'tiny-dit': ('pixart-dit', 'sd15-clip')}
@@ -135,7 +135,8 @@ def _adapter_state(base):
     out = {}
     for key, m in (('model', base.model), ('text_encoder', base.text_encoder)):
         for n, p in m.named_parameters():
-            if 'tsm_' in n or 'router' in n.lower(): out[f'{key}.{n}'] = p.detach().contiguous().cpu()
+            if ('tsm_' in n or 'router' in n.lower()) and '.tsm_bank.' not in n:    # experts (not their training bank), routers
+                out[f'{key}.{n}'] = p.detach().contiguous().cpu()
     return out
 
 def _load_adapter_state(base, state, require_all_of=None):
@@ -155,17 +156,30 @@ def runs_dir(scale: str) -> Path:
 CODE_MODULES = ('tsm', 'tsm_mini', 'diffusion', 'compbench', 'metrics')
 
 def code_id() -> str:
-    """Hash of the source of the modules that compute a run: the method, this driver, the training loop and sampler,
-    the evaluator and the FD. A change there retrains the cached runs; a change elsewhere does not (`force=True`)."""
+    """Git blob ids (the pipeline's content keys, cached by file stat) of the modules that compute a run: the method,
+    this driver, the training loop and sampler, the evaluator and the FD. A change there retrains the cached runs; a
+    change elsewhere does not (`force=True`)."""
     import ctrlrepro
-    root, h = Path(ctrlrepro.__file__).parent, hashlib.sha256()
-    for m in CODE_MODULES: h.update((root / f'{m}.py').read_bytes())
-    return h.hexdigest()[:12]
+    from ctrlrepro.pipeline import Tree
+    t = Tree(root=Path(ctrlrepro.__file__).parent)
+    return hashlib.sha256(' '.join(f'{m}:{t.blob(f"{m}.py")}' for m in CODE_MODULES).encode()).hexdigest()[:12]
+
+def base_id(base_name: str) -> str:
+    "Git blob ids of the committed base's weight files (`load_base(base_name, 'cpu')`): a retrained base retrains its runs."
+    from ctrlrepro.bases import _resolve
+    from ctrlrepro.pipeline import Tree
+    try: src, local = _resolve(base_name, 'cpu')
+    except FileNotFoundError: return 'missing'              # `load_base` says how to train it when the run needs it
+    if not local: return str(src)
+    t, files = Tree(root=src), sorted(p.relative_to(src).as_posix() for p in Path(src).rglob('*.safetensors'))
+    return hashlib.sha256(' '.join(f'{f}:{t.blob(f)}' for f in files).encode()).hexdigest()[:12]
 
 def run_key(spec, scale, seed, budget) -> str:
-    "Hash of everything that determines a run (settings, budget, parents' keys, evaluator, the code that computes it)."
+    """Hash of everything that determines a run (settings, budget, parents' keys, the base's weights, evaluator, the
+    code that computes it)."""
     s = dict(spec=spec, seed=seed, budget=budget, evaluator=_evaluator_id(), loop='ctrlrepro.diffusion.Trainer+bf16',
-             sampler='ddim', code=code_id(), parents=[run_key(p, scale, seed, budget) for p in parents(spec)])
+             sampler='ddim', code=code_id(), base=base_id(spec['base']),
+             parents=[run_key(p, scale, seed, budget) for p in parents(spec)])
     return hashlib.sha256(json.dumps(s, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 def _evaluator_id():
@@ -233,7 +247,8 @@ def base_run(base_name: str, scale: str = 'smoke', seed: int = 0, force: bool = 
     "The untuned base evaluated like a run (`w/o fine-tuning`), cached as `<base>-untuned-seed<k>.json`."
     from ctrlrepro.bases import load_base
     budget = dict(MINI_PRESETS[scale])
-    key = hashlib.sha256(json.dumps(dict(base=base_name, budget=budget, evaluator=_evaluator_id(), seed=seed, code=code_id()),
+    key = hashlib.sha256(json.dumps(dict(base=base_name, budget=budget, evaluator=_evaluator_id(), seed=seed, code=code_id(),
+                                         weights=base_id(base_name)),
                                     sort_keys=True).encode()).hexdigest()[:12]
     summ = runs_dir(scale) / f'{base_name}-untuned-seed{seed}.json'
     if summ.exists() and not force:
