@@ -203,6 +203,9 @@ class _Slot:
         if self.bank is not None and self.bank_names != names: self._unbank()
         if not names or self.bank is not None: return
         L = self.layer
+        ws = [L.lora_A[n].weight for n in names] + [L.lora_B[n].weight for n in names]
+        if ws[0].is_meta or len({(w.device, w.dtype) for w in ws}) > 1:
+            return      # nothing trains on meta (peft even leaves a meta base's later adapters on the CPU): separate tensors
         with torch.no_grad():
             A = torch.cat([L.lora_A[n].weight for n in names], 0)
             B = torch.cat([L.lora_B[n].weight for n in names], 1)
