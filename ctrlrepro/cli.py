@@ -418,7 +418,7 @@ def _warn_bad_records(scale):
 def run_report(papers=None, scale='cpu', progress=True, log=print):
     "Execute the results notebooks of `papers` (default all)."
     import papermill as pm
-    from ctrlrepro.report import REPORTS
+    from ctrlrepro.report import REPORTS, report_root, table_path, report_figures_dir
     check_scale(scale)
     for p in (papers or []):
         if p not in REPORTS:
@@ -430,7 +430,7 @@ def run_report(papers=None, scale='cpu', progress=True, log=print):
     for p in (papers or REPORTS):
         nb = repo_root()/'nbs'/'results'/f'{p}.ipynb'
         if not nb.exists(): raise FileNotFoundError(f'results notebook {nb} is missing')
-        out = repo_root()/'results'/'report'/f'{p}.ipynb'
+        out = report_root(scale)/'results'/'report'/f'{p}.ipynb' if scale == 'cpu' else report_root(scale)/'report'/f'{p}.ipynb'
         out.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=out.parent, prefix='.report-') as tmp:
             tmp_nb = Path(tmp)/'executed.ipynb'
@@ -438,7 +438,8 @@ def run_report(papers=None, scale='cpu', progress=True, log=print):
                                 cwd=str(nb.parent), progress_bar=progress, kernel_name='python3')
             _shrink_notebook(tmp_nb)
             os.replace(tmp_nb, out)
-        log(f'report {p}: {out.relative_to(repo_root())}, results/{p}.csv, figures/{p}/')
+        log(f'report {p}: {out.relative_to(repo_root())}, {table_path(p, scale).relative_to(repo_root())}, '
+            f'{report_figures_dir(p, scale).relative_to(repo_root())}/')
         outs.append(out)
     return outs
 

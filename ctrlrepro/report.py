@@ -12,8 +12,9 @@ from .core import (PAPERS, STATUSES, PAPER_ONLY_METRICS, repo_root, check_scale,
 
 # %% auto #0
 __all__ = ['ROW_COLS', 'TABLE_COLS', 'REPORTS', 'check_paper', 'paper_numbers', 'targets', 'load_records', 'our_rows', 'curves',
-           'base_artifact', 'names_paper_metric', 'artifact_table', 'artifact_status', 'show', 'collect', 'write_table',
-           'save_figure', 'slug', 'show_figure', 'show_experiment', 'write_experiments_table']
+           'base_artifact', 'names_paper_metric', 'artifact_table', 'artifact_status', 'show', 'collect', 'report_root',
+           'table_path', 'report_figures_dir', 'write_table', 'save_figure', 'slug', 'show_figure', 'show_experiment',
+           'write_experiments_table']
 
 # %% ../nbs/01_report.ipynb #ec5b1f75
 _PKG = Path(__file__).resolve().parent if '__file__' in globals() else None
@@ -168,16 +169,34 @@ def collect(paper, scale='cpu', records=None):
     df = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
     return df.assign(paper=paper, scale=scale)[['paper', 'scale'] + cols]
 
-def write_table(paper, scale='cpu', records=None):
-    "Write `results/<paper>.csv` atomically; return its path."
-    df = collect(paper, scale, records)
-    return atomic_write_text(repo_root()/'results'/f'{paper}.csv', df.to_csv(index=False))
+def report_root(scale='cpu'):
+    """Where the reports of `scale` go. cpu, the main job whose reports are committed: the repository itself
+    (`results/<paper>.csv`, `figures/<paper>/`, `results/report/`). Any other scale: `results/<scale>/` (git-ignored),
+    so a smoke check or a paper-scale run never overwrites the committed cpu tables and figures."""
+    check_scale(scale)
+    return repo_root() if scale == 'cpu' else repo_root()/'results'/scale
 
-def save_figure(fig, paper, name, dpi=120):
-    "Save a matplotlib figure atomically as `figures/<paper>/<name>.png`."
+def table_path(name, scale='cpu'):
+    "`results/<name>.csv` at cpu scale, `results/<scale>/<name>.csv` otherwise."
+    return (repo_root()/'results' if scale == 'cpu' else report_root(scale))/f'{name}.csv'
+
+def report_figures_dir(paper, scale='cpu'):
+    "`figures/<paper>/` at cpu scale, `results/<scale>/figures/<paper>/` otherwise (created)."
+    if scale == 'cpu': return figures_dir(paper)
+    d = report_root(scale)/'figures'/paper
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+def write_table(paper, scale='cpu', records=None):
+    "Write the table of `paper` (`table_path(paper, scale)`) atomically; return its path."
+    df = collect(paper, scale, records)
+    return atomic_write_text(table_path(paper, scale), df.to_csv(index=False))
+
+def save_figure(fig, paper, name, dpi=120, scale='cpu'):
+    "Save a matplotlib figure atomically as `<name>.png` in `report_figures_dir(paper, scale)` (`figures/<paper>/` at cpu)."
     buf = io.BytesIO()
     fig.savefig(buf, format='png', dpi=dpi, bbox_inches='tight')
-    return atomic_write_bytes(figures_dir(paper)/f'{name}.png', buf.getvalue())
+    return atomic_write_bytes(report_figures_dir(paper, scale)/f'{name}.png', buf.getvalue())
 
 # %% ../nbs/01_report.ipynb #48e1a6c9
 def slug(artifact):
@@ -200,7 +219,7 @@ def show_figure(paper, artifact, scale='cpu', records=None, write=False, xlabel=
         ax.set_xlabel(xlabel or cs[0].get('xlabel', '')); ax.set_ylabel(ylabel or cs[0].get('ylabel', ''))
         if logx: ax.set_xscale('log')
         ax.set_title(f'{paper} {artifact} (ours, {scale})'); ax.legend(fontsize=7); ax.grid(alpha=.3)
-        if write: save_figure(fig, paper, slug(artifact))
+        if write: save_figure(fig, paper, slug(artifact), scale=scale)
         display(fig); plt.close(fig)
     for a in imgs:
         p = repo_root()/a['path']
@@ -229,8 +248,8 @@ def show_experiment(exp_id, scale='cpu', records=None, write=False):
     return df
 
 def write_experiments_table(exp_ids, name, scale='cpu', records=None):
-    "Write the rows of `exp_ids` as `results/<name>.csv` (for the world report)."
+    "Write the rows of `exp_ids` as `table_path(name, scale)` (`results/<name>.csv` at cpu; for the world report)."
     records = load_records(scale) if records is None else records
     rows = [dict(r, experiment=rec['experiment'], scale=rec['scale'], git_commit=rec['git_commit'])
             for rec in records if rec['experiment'] in exp_ids for r in rec['rows']]
-    return atomic_write_text(repo_root()/'results'/f'{name}.csv', pd.DataFrame(rows, columns=ROW_COLS).to_csv(index=False))
+    return atomic_write_text(table_path(name, scale), pd.DataFrame(rows, columns=ROW_COLS).to_csv(index=False))

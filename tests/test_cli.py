@@ -69,14 +69,16 @@ def test_run_skip_force_and_report(cli, sandbox):
     assert rec['git_commit'][:7] in out
     rc, out = cli('report', '--paper', 'controlnext', '--scale', 'smoke', env=env)
     assert rc == 0, out
-    table = pd.read_csv(sandbox/'results'/'controlnext.csv', dtype=str, keep_default_na=False)
+    assert not (sandbox/'results'/'controlnext.csv').exists(), 'a smoke report must not write the committed cpu table'
+    table = pd.read_csv(sandbox/'results'/'smoke'/'controlnext.csv', dtype=str, keep_default_na=False)
     hit = table[(table.artifact == CELL.artifact) & (table.row == CELL.row) & (table.column == CELL.column)]
     assert len(hit) == 1 and float(hit.ours.iloc[0]) == 6.0 and hit.status.iloc[0] == 'exact'
     assert hit['paper value'].iloc[0] == CELL.value
     assert set(table.artifact) >= {'Table 1', 'Table 2'}
     assert (table[table.artifact == 'Table 2'].status == 'pending').all()
-    assert (sandbox/'figures'/'controlnext'/'fig9.png').exists()
-    assert (sandbox/'results'/'report'/'controlnext.ipynb').exists()
+    assert (sandbox/'results'/'smoke'/'figures'/'controlnext'/'fig9.png').exists()
+    assert (sandbox/'results'/'smoke'/'report'/'controlnext.ipynb').exists()
+    assert not (sandbox/'figures'/'controlnext').exists() and not (sandbox/'results'/'report').exists()
 
 
 def test_failed_run_writes_no_result(cli, sandbox):

@@ -146,7 +146,7 @@ def test_probe_corrupted_record(root, run):
         rc, err = run('report', '--paper', 'world', '--scale', 'smoke', writes=True)
         assert rc == 0, err
         assert 'results/smoke/demo/bare.json is not a valid run record' in err
-        assert (root/'results'/'report'/'world.ipynb').exists() and (root/'results'/'world.csv').exists()
+        assert (root/'results'/'smoke'/'report'/'world.ipynb').exists() and (root/'results'/'smoke'/'world.csv').exists()
         assert bad.read_text() == '{"experiment": "demo/bare", "rows": ['          # named, never rewritten or deleted
     finally:
         bad.unlink()
