@@ -4,12 +4,13 @@
 
 # %% auto #0
 __all__ = ['COND_MODULES', 'CONDITIONS', 'IMPLS', 'CAN_DESIGN', 'MINI_SIZES', 'MINI_PRESETS', 'CURVE_RUNS', 'RUN_ORDER',
-           'SMOKE_SIZE', 'MINI_RUNS', 'MINI_RES', 'MINI_PATCH', 'MINI_SCHEDULE', 'MINI_SEEDS', 'FD_METRIC',
-           'ACC_METRIC', 'CLAIM_RULE', 'check_cond_modules', 'check_choice', 'timestep_embedding', 'check_labels',
-           'WeightGenerator', 'KernelSelector', 'CondConv2d', 'CondLinear', 'Attention', 'Mlp', 'UViTBlock', 'UViT',
-           'sincos_2d', 'modulate', 'DiTBlock', 'DiT', 'generator_params', 'count_params', 'mini_model', 'ClassCondFn',
-           'sample_images', 'evaluate', 'mini_budget', 'train_mini', 'mini_seeds', 'mini_results', 'add_mini_rows',
-           'gain_row', 'pd_isna', 'runs_table', 'seed_noise', 'mini_noise', 'compare_runs', 'claim_row']
+           'SMOKE_SIZE', 'MINI_RUNS', 'MINI_RES', 'MINI_PATCH', 'MINI_SCHEDULE', 'CODE_MODULES', 'MINI_SEEDS',
+           'FD_METRIC', 'ACC_METRIC', 'CLAIM_RULE', 'check_cond_modules', 'check_choice', 'timestep_embedding',
+           'check_labels', 'WeightGenerator', 'KernelSelector', 'CondConv2d', 'CondLinear', 'Attention', 'Mlp',
+           'UViTBlock', 'UViT', 'sincos_2d', 'modulate', 'DiTBlock', 'DiT', 'generator_params', 'count_params',
+           'mini_model', 'ClassCondFn', 'sample_images', 'evaluate', 'mini_budget', 'code_id', 'train_mini',
+           'mini_seeds', 'mini_results', 'add_mini_rows', 'gain_row', 'pd_isna', 'runs_table', 'seed_noise',
+           'mini_noise', 'compare_runs', 'claim_row']
 
 # %% ../nbs/12_can.ipynb #3a51fe49
 import math, warnings
@@ -610,6 +611,17 @@ def _classifier_id(smoke: bool = False) -> str:
     p = fmnist_classifier().path
     return f"{p.name}:{hashlib.sha256(p.read_bytes()).hexdigest()[:12]}"
 
+CODE_MODULES = ('can', 'diffusion', 'metrics', 'data')
+
+def code_id(modules: Sequence[str] = CODE_MODULES) -> str:
+    """Hash of the git blob ids (the pipeline's content keys, cached by file stat) of the library modules
+    `ctrlrepro/<m>.py` that compute a mini run. A cached run is reused only while it is unchanged. The SCEdit minis call
+    it with their own modules; `ctrlrepro.tsm_mini.code_id` is the same hash over the TSM modules."""
+    import ctrlrepro
+    from ctrlrepro.pipeline import Tree
+    t = Tree(root=Path(ctrlrepro.__file__).parent)
+    return hashlib.sha256(' '.join(f'{m}:{t.blob(f"{m}.py")}' for m in modules).encode()).hexdigest()[:12]
+
 def train_mini(name, scale='smoke', seed=0, steps=2, batch=128, lr=5e-4, n_eval=1000, eval_steps=25, guidance=2.0,
                curve_points=(), p_uncond=0.1, threads=None, force=False, progress=True, cache_only=False,
                mixed_precision='no'):
@@ -625,9 +637,10 @@ def train_mini(name, scale='smoke', seed=0, steps=2, batch=128, lr=5e-4, n_eval=
     key = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:12]
     rdir = repo_root() / 'results' / scale / 'can' / 'runs'
     summ = rdir / f'{name}-seed{seed}.json'
+    code = code_id()
     if summ.exists() and not force:
         d = json.loads(summ.read_text())
-        if d.get('key') == key: return d
+        if d.get('key') == key and d.get('code') == code: return d
     if cache_only: return None
     from ctrlrepro.diffusion import Trainer, TensorDictDataset, make_scheduler
     set_threads(threads)
@@ -660,7 +673,7 @@ def train_mini(name, scale='smoke', seed=0, steps=2, batch=128, lr=5e-4, n_eval=
     wdir = repo_root() / 'data' / 'cache' / 'can' / scale
     atomic_save_safetensors({k: v.contiguous() for k, v in model.state_dict().items()}, wdir / f'{name}-seed{seed}.safetensors',
                             dict(key=key, config=json.dumps(model.config, default=str)))
-    d = dict(key=key, settings=settings, fd=m['fd'], acc=m['acc'], curve=curve,
+    d = dict(key=key, code=code, settings=settings, fd=m['fd'], acc=m['acc'], curve=curve,
              params=count_params(model), generator_params=sum(generator_params(model).values()),
              train_seconds=round(t_train, 1), total_seconds=round(time.time() - t0, 1),
              final_loss=float(np.mean(losses[-50:])), grid=str(png.relative_to(repo_root())),

@@ -14,11 +14,11 @@ import torch.nn as nn
 
 # %% auto #0
 __all__ = ['SKIP_SETS', 'STYLES', 'MASKED_TASKS', 'PAPER_PARAMS', 'CONTROL_METHODS', 'METHODS', 'MINI_RUNS', 'TASKS', 'FIDELITY',
-           'MINI_PRESETS', 'FD_METRIC', 'skip_set', 'removed_skips', 'decoder_layers', 'paper_block', 'decoder_probe',
-           'spatial_sd', 't2i_pool', 'outpaint_mask', 'known_region_psnr', 'control_pool', 'lora_rank_analogue',
-           'build_method', 'trainable', 'MiniFn', 'fidelity', 'runs_dir', 'weights_path', 'generate', 'evaluate',
-           'mini_run', 'eval_on', 'Composed', 'mini_results', 'results_table', 'add_run_rows', 'claim_cell',
-           'gain_cell', 'run_grid', 'acc_name_of', 'with_acc_names']
+           'MINI_PRESETS', 'FD_METRIC', 'CODE_MODULES', 'skip_set', 'removed_skips', 'decoder_layers', 'paper_block',
+           'decoder_probe', 'spatial_sd', 't2i_pool', 'outpaint_mask', 'known_region_psnr', 'control_pool',
+           'lora_rank_analogue', 'build_method', 'trainable', 'MiniFn', 'fidelity', 'runs_dir', 'weights_path',
+           'generate', 'evaluate', 'mini_run', 'eval_on', 'Composed', 'mini_results', 'results_table', 'add_run_rows',
+           'claim_cell', 'gain_cell', 'run_grid', 'acc_name_of', 'with_acc_names']
 
 # %% ../nbs/11a_scedit_mini.ipynb #c92940af
 SKIP_SETS = ('none', 'half', 'half-outer', 'all')
@@ -314,6 +314,8 @@ def _grid_png(rows, path, scale_px: int = 2):
     buf = io.BytesIO(); im.save(buf, format='PNG'); atomic_write_bytes(path, buf.getvalue())
     return path
 
+CODE_MODULES = ('scedit', 'scedit_mini', 'controlnext', 'baselines', 'bases', 'diffusion', 'metrics', 'data')
+
 def mini_run(name: str, scale: str = 'smoke', seed: int = 0, spec: dict | None = None, base=None, force: bool = False,
              cache_only: bool = False, progress: bool = False, keep_model: bool = False, threads: int | None = None, **over):
     """Train + evaluate run `name` (spec from `MINI_RUNS` unless `spec` is given) at `scale` (budget `MINI_PRESETS[scale]`,
@@ -339,17 +341,20 @@ def mini_run(name: str, scale: str = 'smoke', seed: int = 0, spec: dict | None =
                     base=_weights_id(base), sampler='ddim', loop='ctrlrepro.diffusion.Trainer (bf16, channels_last)',
                     metric=FD_METRIC)
     key = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    from ctrlrepro.can import code_id
+    code = code_id(CODE_MODULES)
     summ = runs_dir(scale) / f'{name}-seed{seed}.json'
     wpath = weights_path(scale, name, seed)
     cached = json.loads(summ.read_text()) if summ.exists() and not force else None
-    if cached is not None and cached.get('key') == key and (not keep_model or wpath.exists() or spec['method'] == 'base'):
+    if cached is not None and (cached.get('key'), cached.get('code')) != (key, code): cached = None   # other settings or code
+    if cached is not None and (not keep_model or wpath.exists() or spec['method'] == 'base'):
         if not keep_model: return cached
         fn = _rebuild(spec, base, wpath)
         return dict(cached, model=fn, base=base)
     if cache_only: return None
     # a cached run whose weights are missing (they live under data/, not in git): train them again and keep the cached
     # summary (its metrics, timings and provenance are the run's); rewriting it would mark every reader of it stale
-    rebuild = cached is not None and cached.get('key') == key
+    rebuild = cached is not None
     from ctrlrepro.diffusion import Trainer, TensorDictDataset
     from ctrlrepro.controlnext import embed_captions
     caller_threads = torch.get_num_threads()
@@ -399,7 +404,7 @@ def mini_run(name: str, scale: str = 'smoke', seed: int = 0, spec: dict | None =
     png = _grid_png(rows, runs_dir(scale) / f'{name}-seed{seed}.png')
     if spec['method'] != 'base':
         atomic_save_safetensors({n: p.detach().float().contiguous().cpu() for n, p in trainable(model)}, wpath, dict(key=key))
-    d = dict(key=key, settings=settings, fd=m['fd'], fd_metric=m['fd_metric'], acc=m['acc'], acc_metric=m['acc_metric'], n_eval=m['n'],
+    d = dict(key=key, code=code, settings=settings, fd=m['fd'], fd_metric=m['fd_metric'], acc=m['acc'], acc_metric=m['acc_metric'], n_eval=m['n'],
              chance=m.get('chance'), trainable_params=n_train_params,
              train_seconds=round(t_train, 1), sec_per_step=None if sps is None else round(sps, 4), eval_seconds=round(t_eval, 1),
              loss_first=float(np.mean(losses[:20])) if losses else None, loss_last=float(np.mean(losses[-20:])) if losses else None,
