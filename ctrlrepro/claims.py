@@ -226,7 +226,8 @@ def forest_plot(df, path, title='') -> Path:
             star = '* ' if str(r['headline']) == 'yes' else ''
             labels.append(textwrap.shorten(f"{star}{r['artifact']}: {r['claim']}", 70, placeholder='...'))
             m = _num(r['MDE (%)'])
-            ax.annotate(f"{v}  (n={r['seeds']}" + (f', MDE {m:.1f} %' if m is not None else '') + ')', xy=(1.01, y),
+            short = 'not judged: gate failed' if v.startswith('not judged: ') and v.endswith(' failed') else v
+            ax.annotate(f"{short}  (n={r['seeds']}" + (f', MDE {m:.1f} %' if m is not None else '') + ')', xy=(1.01, y),
                         xycoords=('axes fraction', 'data'), va='center', fontsize=8, color=col if judged else 'dimgray')
         ax.axvline(0, color='gray', lw=1, ls='--')
         ax.set_yticks(range(n)); ax.set_yticklabels(labels[::-1], fontsize=8)
@@ -236,9 +237,9 @@ def forest_plot(df, path, title='') -> Path:
         handles = [Line2D([], [], marker='o', color=c, lw=2, label=k) for k, c in VERDICT_COLOURS.items()]
         handles += [Line2D([], [], marker='o', color='tab:gray', mfc='white', lw=0, label='not judged'),
                     Line2D([], [], marker='D', color='black', mfc='none', lw=0, label="paper's effect")]
-        ax.legend(handles=handles, fontsize=7, loc='upper center', bbox_to_anchor=(0.5, -0.9 / (1.4 + 0.42 * n) - 0.12),
-                  ncol=6, frameon=False)
-    if title: ax.set_title(title, fontsize=10)
+        handles += [Line2D([], [], lw=0, label='* headline claim')]
+        ax.legend(handles=handles, fontsize=7, loc='lower center', bbox_to_anchor=(0.5, 1.0), ncol=7, frameon=False)
+    if title: ax.set_title(title, fontsize=10, pad=22 if n else 6)
     buf = io.BytesIO()
     fig.savefig(buf, format='png', dpi=120, bbox_inches='tight')
     plt.close(fig)

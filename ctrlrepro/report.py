@@ -9,12 +9,15 @@ from pathlib import Path
 import pandas as pd
 from .core import (PAPERS, STATUSES, PAPER_ONLY_METRICS, repo_root, check_scale, load_record, atomic_write_text,
                             atomic_write_bytes, figures_dir)
+from .claims import CLAIM_COLUMNS, claims_table, forest_plot
+
 
 # %% auto #0
-__all__ = ['ROW_COLS', 'TABLE_COLS', 'REPORTS', 'check_paper', 'paper_numbers', 'targets', 'load_records', 'our_rows', 'curves',
-           'base_artifact', 'names_paper_metric', 'artifact_table', 'artifact_status', 'show', 'collect', 'report_root',
-           'table_path', 'report_figures_dir', 'write_table', 'save_figure', 'slug', 'show_figure', 'show_experiment',
-           'write_experiments_table']
+__all__ = ['ROW_COLS', 'TABLE_COLS', 'REPORTS', 'VERDICT_ORDER', 'check_paper', 'paper_numbers', 'targets', 'load_records',
+           'our_rows', 'curves', 'base_artifact', 'names_paper_metric', 'artifact_table', 'artifact_status', 'show',
+           'collect', 'report_root', 'table_path', 'report_figures_dir', 'write_table', 'save_figure', 'slug',
+           'show_figure', 'show_experiment', 'write_experiments_table', 'claims_csv', 'write_claims_table',
+           'paper_claims', 'show_claims', 'verdict_counts', 'verdict_counts_markdown']
 
 # %% ../nbs/01_report.ipynb #ec5b1f75
 _PKG = Path(__file__).resolve().parent if '__file__' in globals() else None
@@ -253,3 +256,62 @@ def write_experiments_table(exp_ids, name, scale='cpu', records=None):
     rows = [dict(r, experiment=rec['experiment'], scale=rec['scale'], git_commit=rec['git_commit'])
             for rec in records if rec['experiment'] in exp_ids for r in rec['rows']]
     return atomic_write_text(table_path(name, scale), pd.DataFrame(rows, columns=ROW_COLS).to_csv(index=False))
+
+# %% ../nbs/01_report.ipynb #3c48223f
+def claims_csv(records) -> str:
+    "The text of `results/claims.csv`: `claims_table(records)` as CSV."
+    return claims_table(records).to_csv(index=False)
+
+def write_claims_table(scale='cpu', records=None):
+    "Write every paper's claims (`table_path('claims', scale)`: `results/claims.csv` at cpu) atomically; return its path."
+    records = load_records(scale) if records is None else records
+    return atomic_write_text(table_path('claims', scale), claims_csv(records))
+
+def paper_claims(paper, scale='cpu', records=None) -> pd.DataFrame:
+    "The claims of one paper, as in `results/claims.csv`."
+    check_paper(paper)
+    records = load_records(scale) if records is None else records
+    df = claims_table(records)
+    return df[df.paper == paper].reset_index(drop=True)
+
+def show_claims(paper, scale='cpu', records=None, write=False):
+    "Display a paper's claims table and forest plot; write `figures/<paper>/claims.png` when `write`. Returns the table."
+    import tempfile
+    from IPython.display import display, Markdown, Image
+    df = paper_claims(paper, scale, records)
+    if len(df): display(df.drop(columns=['paper']))
+    else: display(Markdown(f'_No claims of {paper} are judged in the run records at {scale} yet._'))
+    title = f'{paper}: claims at {scale} scale (ours), effect of arm A over arm B'
+    if write: display(Image(filename=str(forest_plot(df, report_figures_dir(paper, scale)/'claims.png', title))))
+    else:
+        with tempfile.TemporaryDirectory() as d: display(Image(filename=str(forest_plot(df, Path(d)/'claims.png', title))))
+    return df
+
+def _verdict_group(v):
+    v = str(v)
+    if v.startswith('not judged ('): return 'not judged (< 3 seeds)'
+    if v.startswith('not judged: ') and v.endswith(' failed'): return 'not judged (gate failed)'
+    if v.startswith('not judged'): return 'not judged (other)'
+    return v
+
+VERDICT_ORDER = ['yes', 'no', "below the paper's effect", 'inconclusive', 'not judged (< 3 seeds)',
+                 'not judged (gate failed)', 'not judged (other)']
+
+def verdict_counts(claims=None) -> pd.DataFrame:
+    "Verdict counts per paper (rows: papers with claims, then `all`) from a claims table or the path of `claims.csv`."
+    claims = table_path('claims') if claims is None else claims
+    df = claims if isinstance(claims, pd.DataFrame) else pd.read_csv(claims, dtype=str, keep_default_na=False)
+    g = df.assign(v=df['verdict'].map(_verdict_group))
+    t = pd.crosstab(g['paper'], g['v']) if len(g) else pd.DataFrame()
+    t = t.reindex(index=[p for p in PAPERS if p in t.index], columns=[c for c in VERDICT_ORDER if c in t.columns], fill_value=0)
+    t.loc['all'] = t.sum()
+    t['claims'] = t.sum(axis=1)
+    return t.astype(int)
+
+def verdict_counts_markdown(claims=None) -> str:
+    "`verdict_counts` as a markdown table, for the README."
+    t = verdict_counts(claims)
+    head = ['paper', *t.columns]
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    lines += ['| ' + ' | '.join([str(i), *map(str, r)]) + ' |' for i, r in zip(t.index, t.values.tolist())]
+    return '\n'.join(lines)
