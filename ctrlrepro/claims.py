@@ -5,7 +5,7 @@
 # %% ../nbs/03a_claims.ipynb #6a627e74
 from __future__ import annotations
 import io, math, textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 import numpy as np
@@ -15,12 +15,13 @@ from .core import PAPERS, CLAIM_COLUMNS, atomic_write_bytes
 
 # %% auto #0
 __all__ = ['VERDICTS', 'MIN_SEEDS', 'VERDICT_COLOURS', 'Claim', 'Gate', 'relative_effect', 'mde', 'judge', 'gate', 'add_claim',
-           'add_gate', 'claims_table', 'forest_plot']
+           'add_gate', 'claims_table', 'forest_plot', 'CLAIM_COLUMNS']
 
 # %% ../nbs/03a_claims.ipynb #315d7ab7
 VERDICTS = ('yes', 'no', "below the paper's effect", 'inconclusive')   # plus 'not judged (<n> seeds)',
                                                                       # 'not judged: <gate name> failed', 'not judged: baseline is 0'
 MIN_SEEDS = 3   # fewer paired seeds: not judged
+_all_ = ['CLAIM_COLUMNS']   # the columns of results/claims.csv, defined in ctrlrepro.core (records validate them)
 
 @dataclass(frozen=True)
 class Claim:
@@ -68,9 +69,13 @@ def mde(sd: float, n: int, alpha: float = 0.05, power: float = 0.8) -> float:
     df = n - 1
     return float((stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) * sd / math.sqrt(n))
 
+def _finite(v):
+    try: return v is not None and math.isfinite(float(v))
+    except (TypeError, ValueError): return False
+
 def _common(a, b):
-    "Common seeds (sorted) and the seeds only one arm has."
-    a, b = {_seed(k): v for k, v in dict(a).items()}, {_seed(k): v for k, v in dict(b).items()}
+    "Common seeds (sorted) and the seeds only one arm has; a missing value (None, NaN) counts as no run of that seed."
+    a, b = ({_seed(k): v for k, v in dict(x).items() if _finite(v)} for x in (a, b))
     common = sorted(set(a) & set(b), key=lambda s: (str(type(s)), s))
     only = sorted(set(a) ^ set(b), key=lambda s: (str(type(s)), s))
     return a, b, common, only
