@@ -17,7 +17,7 @@ __all__ = ['ROW_COLS', 'TABLE_COLS', 'REPORTS', 'VERDICT_ORDER', 'check_paper', 
            'our_rows', 'curves', 'base_artifact', 'names_paper_metric', 'artifact_table', 'artifact_status', 'show',
            'collect', 'report_root', 'table_path', 'report_figures_dir', 'write_table', 'save_figure', 'slug',
            'show_figure', 'show_experiment', 'write_experiments_table', 'claims_csv', 'write_claims_table',
-           'paper_claims', 'show_claims', 'verdict_counts', 'verdict_counts_markdown']
+           'paper_claims', 'show_claims', 'verdict_counts', 'verdict_counts_markdown', 'label_grid']
 
 # %% ../nbs/01_report.ipynb #ec5b1f75
 _PKG = Path(__file__).resolve().parent if '__file__' in globals() else None
@@ -315,3 +315,34 @@ def verdict_counts_markdown(claims=None) -> str:
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     lines += ['| ' + ' | '.join([str(i), *map(str, r)]) + ' |' for i, r in zip(t.index, t.values.tolist())]
     return '\n'.join(lines)
+
+# %% ../nbs/01_report.ipynb #4a047cee
+def label_grid(rows, path, row_labels, col_labels=None, title='', wrap=20, max_lines=4, tile=0.95, dpi=200):
+    """Save a labelled image grid as a PNG at `path` (atomic): `rows` is a list of rows, each a sequence of H,W,3 (or H,W)
+    uint8 images; `row_labels` one per row (left of it), `col_labels` one per column (above the first row; wrapped at
+    `wrap` characters, at most `max_lines` lines). Returns the path."""
+    import textwrap
+    import matplotlib.pyplot as plt
+    import numpy as np
+    rows = [list(r) for r in rows]
+    if len(row_labels) != len(rows): raise ValueError(f'label_grid: {len(rows)} rows but {len(row_labels)} row labels')
+    nc = max((len(r) for r in rows), default=0)
+    if not nc: raise ValueError('label_grid: no images to draw')
+    if col_labels is not None and len(col_labels) < nc:
+        raise ValueError(f'label_grid: {nc} columns but {len(col_labels)} column labels')
+    fill = lambda s, w: '\n'.join(textwrap.wrap(str(s), w, max_lines=max_lines, placeholder=' ...')) or ' '
+    top = 0.12 * max_lines if col_labels is not None else 0.05
+    fig, axes = plt.subplots(len(rows), nc, figsize=(1.6 + nc * tile, (top + 0.3 * bool(title)) + len(rows) * tile), squeeze=False)
+    for i, r in enumerate(rows):
+        for j in range(nc):
+            ax = axes[i, j]; ax.set_xticks([]); ax.set_yticks([])
+            if j < len(r): ax.imshow(np.asarray(r[j]), cmap='gray' if np.asarray(r[j]).ndim == 2 else None, interpolation='nearest')
+            else: ax.set_axis_off()
+            if i == 0 and col_labels is not None: ax.set_title(fill(col_labels[j], wrap), fontsize=5.5)
+            if j == 0: ax.set_ylabel(fill(row_labels[i], 16), fontsize=6.5, rotation=0, ha='right', va='center', labelpad=4)
+    if title: fig.suptitle(title, fontsize=8)
+    fig.tight_layout(pad=0.3, w_pad=0.2, h_pad=0.3)
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png', dpi=dpi, bbox_inches='tight')
+    plt.close(fig)
+    return atomic_write_bytes(Path(path), buf.getvalue())
