@@ -12,7 +12,8 @@ from torch import nn
 # %% auto #0
 __all__ = ['ARCHS', 'PRECISIONS', 'OPTIMIZER_BYTES', 'GiB', 'count_params', 'param_breakdown', 'arch_config',
            'SpatioTemporalControlNet', 'build', 'example_inputs', 'ControlledUNet', 'macs', 'default_loss',
-           'training_memory', 'heap_bytes', 'measure_training_memory', 'latency_ratio', 'latency_table']
+           'training_memory', 'heap_bytes', 'measure_training_memory', 'latency_ratio', 'latency_table', 'ratio_spread',
+           'ratio_sign']
 
 # %% ../nbs/03_bench.ipynb #1a79ed61
 def count_params(model: nn.Module, trainable_only: bool = False) -> int:
@@ -529,3 +530,14 @@ def latency_table(fns: dict, baseline: str, warmup: int = 1, reps: int = 5) -> d
         out[n] = dict(ratio=statistics.median(r), q1=q1, q3=q3, min=r[0], max=r[-1], median=statistics.median(times[n]),
                       times=times[n], reps=reps, warmup=warmup)
     return out
+
+# %% ../nbs/03_bench.ipynb #8b24da61
+def ratio_spread(r: dict, scale: float = 1.0) -> float:
+    "The spread of a timing ratio from its own interleaved repetitions: the range (max - min) of the per-repetition ratios, times `scale`."
+    if not all(k in r for k in ('min', 'max')): raise ValueError("ratio_spread needs a latency_ratio / latency_table result (with 'min' and 'max')")
+    return round(scale * (r['max'] - r['min']), 4)
+
+def ratio_sign(r: dict) -> str:
+    "'slower' if every repetition's ratio is above 1, 'faster' if every one is below 1, else 'unresolved'."
+    return 'slower' if r['min'] > 1 else 'faster' if r['max'] < 1 else 'unresolved'
+

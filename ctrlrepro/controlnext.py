@@ -13,15 +13,16 @@ from diffusers.models.resnet import ResnetBlock2D
 from diffusers.models.embeddings import Timesteps, TimestepEmbedding
 
 # %% auto #0
-__all__ = ['BRIDGES', 'STEMS', 'MIDS', 'BRIDGE_ORDERS', 'SCALE_FNS', 'VARIANTS', 'OFFICIAL_VARIANTS', 'TRAINABLE_PRESETS',
-           'DELTA_FORMAT', 'OFFICIAL_TRAINED', 'MINI_RESNET_EPS', 'ControlNeXtModel', 'controlnext_variant', 'n_params',
-           'ControlNeXtInjector', 'tiny_unet', 'tiny_svd_unet', 'tiny_sd3', 'small_module', 'base_param_names',
-           'select_trainable', 'set_trainable', 'param_groups', 'arch_fingerprint', 'weights_fingerprint', 'save_delta',
-           'load_delta', 'to_control_tensor', 'ControlNeXtPipeline', 'controlnext_eps', 'ControlNetBaseline',
-           'SpatioTemporalControlNet', 'SpatioTemporalControlNetInjector', 'ControlledUNet', 'official_layout',
-           'convert_official', 'convert_official_unet', 'load_official', 'write_official_checkpoint', 'controlled_loss',
-           'train_controlled', 'mini_module', 'controlnet_embedding_channels', 'emoji_pool', 'batch_fn',
-           'controlled_generate', 'embed_captions', 'train_mini']
+__all__ = ['BRIDGES', 'STEMS', 'MIDS', 'BRIDGE_ORDERS', 'SCALE_FNS', 'VARIANTS', 'OFFICIAL_VARIANTS', 'OFFICIAL_RELEASES',
+           'TRAINABLE_PRESETS', 'DELTA_FORMAT', 'OFFICIAL_TRAINED', 'MINI_RESNET_EPS', 'ControlNeXtModel',
+           'controlnext_variant', 'n_params', 'ControlNeXtInjector', 'tiny_unet', 'tiny_svd_unet', 'tiny_sd3',
+           'small_module', 'base_param_names', 'select_trainable', 'set_trainable', 'param_groups', 'arch_fingerprint',
+           'weights_fingerprint', 'save_delta', 'load_delta', 'to_control_tensor', 'ControlNeXtPipeline',
+           'controlnext_eps', 'ControlNetBaseline', 'SpatioTemporalControlNet', 'SpatioTemporalControlNetInjector',
+           'ControlledUNet', 'official_layout', 'convert_official', 'convert_official_unet', 'load_official',
+           'write_official_checkpoint', 'controlled_loss', 'train_controlled', 'mini_module',
+           'controlnet_embedding_channels', 'emoji_pool', 'batch_fn', 'controlled_generate', 'embed_captions',
+           'train_mini']
 
 # %% ../nbs/10_controlnext.ipynb #afdabcdb
 class _ResidualMid(nn.Module):
@@ -49,7 +50,7 @@ def _check_point_name(point):
                          "or 'pos_embed' (SD3 transformer)")
 
 BRIDGES = ('paper', 'official', 'zero_conv')
-STEMS = ('none', 'conv', 'conv_maxpool')
+STEMS = ('none', 'conv', 'conv_maxpool', 'conv_unpadded')
 MIDS = ('none', 'plain', 'residual')
 BRIDGE_ORDERS = ('pool_norm', 'norm_pool')
 SCALE_FNS = ('identity', 'sigmoid_1.3')
@@ -79,7 +80,8 @@ class ControlNeXtModel(ModelMixin, ConfigMixin):
             self.time_embedding = TimestepEmbedding(time_proj_dim, time_embed_dim)
         ch = in_channels
         if stem_type == 'none': self.stem = nn.Identity()
-        else:   # 'conv' (A): all 3x3 convs padded; 'conv_maxpool' (C): only the first (stride 2) padded, then a 2x2 max-pool
+        else:   # 'conv' (A): all 3x3 convs padded; 'conv_maxpool' (C): only the first (stride 2) padded, then a 2x2 max-pool;
+                # 'conv_unpadded' (SVD-v2 inference): only the first padded, no max-pool
             layers = []
             for i, c in enumerate(stem_channels):
                 pad = 1 if stem_type == 'conv' or i == 0 else 0
@@ -158,8 +160,15 @@ VARIANTS = {
                    bridge_order='norm_pool', scale_fn='sigmoid_1.3'),
     'sdxl': dict(_A, norm_eps=1e-12, injection_point='down_blocks.0.in', bridge_order='norm_pool'),
     'svd_v2': dict(_A, init_scale=0.2, norm_eps=1e-5, injection_point='down_blocks.0', bridge_order='norm_pool'),
+    'svd_v2_infer': dict(_A, stem_type='conv_unpadded', init_scale=0.2, norm_eps=1e-5, injection_point='down_blocks.0',
+                         bridge_order='norm_pool'),
 }
-OFFICIAL_VARIANTS = ('sd15_train', 'sd15_infer', 'svd_v1', 'sdxl', 'svd_v2')
+OFFICIAL_VARIANTS = ('sd15_train', 'sd15_infer', 'svd_v1', 'sdxl', 'svd_v2', 'svd_v2_infer')
+# the official code folders -> the variant their checkpoints load into (the released SVD-v2 weights are loaded by
+# ControlNeXt-SVD-v2/run_controlnext.py into its inference module, whose stem is unpadded)
+OFFICIAL_RELEASES = {'ControlNeXt-SD1.5-Training': 'sd15_train', 'ControlNeXt-SD1.5': 'sd15_infer', 'ControlNeXt-SVD': 'svd_v1',
+                     'ControlNeXt-SDXL': 'sdxl', 'ControlNeXt-SDXL-Training': 'sdxl', 'ControlNeXt-SVD-v2-Training': 'svd_v2',
+                     'ControlNeXt-SVD-v2': 'svd_v2_infer'}
 
 def controlnext_variant(name: str = 'paper', **overrides) -> ControlNeXtModel:
     "Build a control module from a named variant, with config overrides (e.g. bridge='zero_conv', out_channels=64)."
@@ -340,7 +349,7 @@ def tiny_sd3(**kw):
 
 def small_module(variant: str = 'sd15_train', out_channels: int = 32, **kw) -> ControlNeXtModel:
     "A narrow control module with a variant's layout (for tiny bases)."
-    base = dict(out_channels=out_channels, block_out_channels=(16, 32) if variant in ('sd15_train', 'sdxl', 'svd_v2') else (16, 32, 32),
+    base = dict(out_channels=out_channels, block_out_channels=(16, 32) if variant in ('sd15_train', 'sdxl', 'svd_v2', 'svd_v2_infer') else (16, 32, 32),
                 stem_channels=(8, 8, 16), time_proj_dim=16, time_embed_dim=32, mid_groups=8)
     if variant in ('paper', 'sd15_infer'): base['block_groups'] = (1, 8, 8)
     if variant == 'svd_v1': base['block_groups'] = (4, 8, 8)
@@ -403,11 +412,29 @@ def weights_fingerprint(model: nn.Module, exclude=()) -> str | None:
         h.update(_norm_name(n).encode()); h.update(sample.numpy().tobytes())
     return h.hexdigest()[:16]
 
+def _config_json(module) -> str:
+    "The module config as JSON with a stable order: diffusers' `_use_default_values` is a list built from a set (its order\n    changes from run to run), so it is sorted, and so are the keys: the same module gives the same bytes."
+    cfg = dict(module.config)
+    if '_use_default_values' in cfg: cfg['_use_default_values'] = sorted(cfg['_use_default_values'])
+    return json.dumps(cfg, sort_keys=True)
+
+def _stable_safetensors(tensors: dict, meta: dict) -> bytes:
+    """safetensors bytes whose header lists the metadata in sorted key order (the library keeps it in a hash map and
+    writes it in a different order on each call); the tensors and their offsets are the library's own."""
+    from safetensors.torch import save
+    data = save(tensors, metadata={str(k): str(v) for k, v in meta.items()})
+    n = int.from_bytes(data[:8], 'little')
+    head = json.loads(data[8:8 + n])
+    head['__metadata__'] = dict(sorted(head.get('__metadata__', {}).items()))
+    new = json.dumps(head, separators=(',', ':'), ensure_ascii=False).encode()
+    if len(new) > n: raise ValueError("safetensors header grew when its metadata was sorted")   # same content: cannot happen
+    return data[:8] + new + b' ' * (n - len(new)) + data[8 + n:]
+
 def save_delta(path, module: ControlNeXtModel, base: nn.Module, trained: str | list[str], point: str | None = None,
                extra: dict | None = None, subset: dict | None = None) -> Path:
     """Write module + trained base subset as one safetensors file (atomically). `subset` (name -> tensor) gives the
     trained values when they are not (yet) in `base` (e.g. converted from an official checkpoint onto a stock base)."""
-    from ctrlrepro.core import atomic_save_safetensors
+    from ctrlrepro.core import atomic_write_bytes
     names = select_trainable(base, trained) if isinstance(trained, str) else list(trained)
     sd = {_norm_name(n): p for n, p in base.named_parameters() if not _is_adapter(n)}
     missing = [n for n in names if n not in sd]
@@ -415,12 +442,12 @@ def save_delta(path, module: ControlNeXtModel, base: nn.Module, trained: str | l
     vals = {**sd, **(subset or {})}
     tensors = {f'controlnext.{k}': v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
     tensors.update({f'base.{n}': vals[n].detach().cpu().contiguous() for n in names})
-    meta = dict(format=DELTA_FORMAT, module_config=json.dumps(dict(module.config)), point=point or module.config.injection_point,
+    meta = dict(format=DELTA_FORMAT, module_config=_config_json(module), point=point or module.config.injection_point,
                 trained=trained if isinstance(trained, str) else 'explicit', base_class=type(base).__name__,
                 base_arch=arch_fingerprint(base), base_weights=str(weights_fingerprint(base, exclude=names)),
                 extra=json.dumps(extra or {}))
     path = Path(path)
-    atomic_save_safetensors(tensors, path, meta)
+    atomic_write_bytes(path, _stable_safetensors(tensors, meta))
     return path
 
 def load_delta(path, base: nn.Module, allow_other_weights: bool = False):
@@ -634,15 +661,17 @@ class ControlledUNet(nn.Module):
     def n_learnable(self) -> int: return sum(p.numel() for g in self.param_groups(1.0) for p in g['params'])
 
 # %% ../nbs/10_controlnext.ipynb #c0f1a1e0
-OFFICIAL_TRAINED = {'sd15_train': 'to_out', 'sd15_infer': 'to_out', 'sdxl': 'attn2.*to_out', 'svd_v2': 'all', 'svd_v1': None}
+OFFICIAL_TRAINED = {'sd15_train': 'to_out', 'sd15_infer': 'to_out', 'sdxl': 'attn2.*to_out', 'svd_v2': 'all', 'svd_v2_infer': 'all', 'svd_v1': None}
 _WRAPPER_PREFIXES = ('module.', '_orig_mod.', 'controlnext.', 'controlnet.', 'unet.')
 
 def official_layout(variant: str, in_channels: int = 3, stem_channels: tuple = (64, 64, 128), block_out_channels=None,
                     out_channels=None, time_proj_dim: int = 128, time_embed_dim: int = 256) -> dict:
-    """Key -> shape of an official ControlNeXt checkpoint (the official module's `state_dict()`), written from the
+    """Key -> shape of an official ControlNeXt checkpoint (the official module's `state_dict()`; svd_v2 and svd_v2_infer
+    share one layout: padding holds no weights), written from the
     official module structure: `time_embedding` (diffusers TimestepEmbedding), `embedding` (nn.Sequential stem of
     A/C), `down_res` (diffusers ResnetBlock2D), `down_sample` (diffusers Downsample2D, `.conv`), `mid_convs`
     ([nn.Sequential middle, 1x1 output conv]) and, for B and C, the learnable `scale`."""
+    variant = OFFICIAL_RELEASES.get(variant, variant)
     if variant not in OFFICIAL_VARIANTS: raise ValueError(f"official variant {variant!r}: choose one of {OFFICIAL_VARIANTS}")
     v = VARIANTS[variant]
     blocks = tuple(block_out_channels or v.get('block_out_channels', (128, 256, 256)))
@@ -701,7 +730,9 @@ def convert_official(state_dict: dict, variant: str, unet_state_dict: dict | Non
     (SVD-v2's code multiplies it by 0.2). With `unet_state_dict` (the trained UNet subset a release ships, diffusers
     parameter names; `increments=True` if it holds W_trained - W_pretrained) the subset is checked against `base`
     (the stock UNet) and written with the module as a delta at `delta_path` (for `load_delta`); then the function
-    returns `(module, delta_path)`. Unknown, missing or mis-shaped keys raise a ValueError naming them."""
+    returns `(module, delta_path)`. Unknown, missing or mis-shaped keys raise a ValueError naming them. `variant` may
+    also be an official code folder (`OFFICIAL_RELEASES`: 'ControlNeXt-SVD-v2', the released SVD-v2 weights, -> svd_v2_infer)."""
+    variant = OFFICIAL_RELEASES.get(variant, variant)
     if variant not in OFFICIAL_VARIANTS: raise ValueError(f"official variant {variant!r}: choose one of {OFFICIAL_VARIANTS}")
     sd = _strip_prefix(state_dict)
     v = VARIANTS[variant]
@@ -721,8 +752,8 @@ def convert_official(state_dict: dict, variant: str, unet_state_dict: dict | Non
     if shape('mid_convs.1.weight'): infer['out_channels'] = shape('mid_convs.1.weight')[0]
     if scale is not None:
         if v.get('learnable_scale', True):
-            raise ValueError(f"{variant} keeps its learnable scale in the checkpoint ('scale'): scale= is for sd15_train, sdxl, svd_v2")
-        infer['init_scale'] = float(scale) * (0.2 if variant == 'svd_v2' else 1.0)
+            raise ValueError(f"{variant} keeps its learnable scale in the checkpoint ('scale'): scale= is for sd15_train, sdxl, svd_v2, svd_v2_infer")
+        infer['init_scale'] = float(scale) * (0.2 if variant.startswith('svd_v2') else 1.0)
     module = controlnext_variant(variant, **{**infer, **overrides})
     ours = module.state_dict()
     want = {_official_name(k, module.config.mid_type): k for k in ours}
@@ -748,7 +779,7 @@ def convert_official_unet(unet_state_dict: dict, base: nn.Module, variant: str |
     params = {_norm_name(n): p for n, p in base.named_parameters() if not _is_adapter(n)}
     unknown = set(sd) - set(params)
     if unknown: raise ValueError(f"UNet weights have keys that are not parameters of {type(base).__name__}: {_names(unknown)}")
-    pattern = trained or OFFICIAL_TRAINED.get(variant)
+    pattern = trained or OFFICIAL_TRAINED.get(OFFICIAL_RELEASES.get(variant, variant))
     if pattern:
         missing = set(select_trainable(base, pattern)) - set(sd)
         if missing: raise ValueError(f"UNet weights miss {len(missing)} parameters of the {pattern!r} subset: {_names(missing)}")
@@ -793,7 +824,7 @@ def write_official_checkpoint(path, variant: str, seed: int = 0, unet: nn.Module
     atomic_save_safetensors(sd, Path(path))
     if unet is not None:
         if unet_path is None: raise ValueError("unet= needs unet_path=")
-        pattern = trained or OFFICIAL_TRAINED.get(variant) or 'to_out'
+        pattern = trained or OFFICIAL_TRAINED.get(OFFICIAL_RELEASES.get(variant, variant)) or 'to_out'
         params = dict(unet.named_parameters())
         atomic_save_safetensors({n: (params[n].detach() + torch.randn(params[n].shape, generator=g) * std).contiguous()
                                  for n in select_trainable(unet, pattern)}, Path(unet_path))

@@ -14,10 +14,11 @@ from .bench import build, count_params
 
 # %% auto #0
 __all__ = ['MODEL_KINDS', 'TUNER_OPS', 'TABLE5A_RATIOS', 'TABLE5C_OPS', 'SC_INDEX_SETS', 'STEM_CHANNELS', 'INJECTIONS',
-           'TABLE6A_KERNELS', 'TABLE6C_DENSE', 'PARTS', 'model_kind', 'decoder_blocks', 'SkipLayout', 'skip_layout',
-           'check_op', 'SCTuner', 'sc_tuner_params', 'check_indices', 'SCEditTuners', 'check_injection', 'hint_stem',
-           'dense_block', 'CSCTuners', 'csc_edit', 'check_weights', 'SkipHooks', 'SkipEditor', 'SCEditHandle', 'attach',
-           'detach', 'SCEditModel', 'load_tuners', 'tuner_params', 'saved_tensor_bytes']
+           'TABLE6A_KERNELS', 'TABLE6C_DENSE', 'SCEPTER_WEIGHTS', 'COMBINES', 'PARTS', 'model_kind', 'decoder_blocks',
+           'SkipLayout', 'skip_layout', 'check_op', 'SCTuner', 'sc_tuner_params', 'check_indices', 'SCEditTuners',
+           'check_injection', 'hint_stem', 'dense_block', 'CSCTuners', 'csc_edit', 'ConditionScales', 'check_weights',
+           'SkipHooks', 'SkipEditor', 'SCEditHandle', 'attach', 'detach', 'SCEditModel', 'load_tuners',
+           'CombinedHandle', 'attach_both', 'tuner_params', 'saved_tensor_bytes']
 
 # %% ../nbs/11_scedit.ipynb #e4ebf1da
 MODEL_KINDS = ('unet2d', 'svd', 'uvit')
@@ -391,9 +392,21 @@ def _check_fits(tuners, lay):
     if isinstance(tuners, CSCTuners) and list(cfg.skip_strides) != list(lay.strides):
         raise ValueError(f"CSC-Tuners built for skip strides {list(cfg.skip_strides)}; the base has {list(lay.strides)}")
 
+class ConditionScales(list):
+    "Scepter's per-condition `SCALE`s: one float per condition, used as given (they need not sum to 1)."
+
+SCEPTER_WEIGHTS = 'scepter'   # `weights='scepter'`: scepter's default SCALE, 1.0 for every condition
+
 def check_weights(weights, m: int) -> list:
-    "Condition weights alpha^m: m floats summing to 1 (Eq. 7); None = equal."
+    """Condition weights alpha^m: m floats summing to 1 (Eq. 7, ours); None = equal. Scepter's form, per-condition
+    scales that need not sum to 1: `weights='scepter'` (its default, 1.0 each) or `ConditionScales([...])`."""
     if weights is None: return [1.0 / m] * m
+    if isinstance(weights, str):
+        if weights != SCEPTER_WEIGHTS: raise ValueError(f"weights={weights!r}: pass floats, None, {SCEPTER_WEIGHTS!r} or ConditionScales([...])")
+        return ConditionScales([1.0] * m)
+    if isinstance(weights, ConditionScales):
+        if len(weights) != m: raise ValueError(f"{len(weights)} condition scales for {m} condition branches")
+        return ConditionScales(float(v) for v in weights)
     w = [float(v) for v in weights]
     if len(w) != m: raise ValueError(f"{len(w)} condition weights for {m} condition branches")
     if abs(sum(w) - 1.0) > 1e-6: raise ValueError(f"condition weights must sum to 1 (Eq. 7), got {w} (sum {sum(w):g})")
@@ -602,6 +615,39 @@ def load_tuners(path):
     classes = {'SCEditTuners': SCEditTuners, 'CSCTuners': CSCTuners}
     if name not in classes: raise ValueError(f"{p}/config.json is a {name!r}, not an SCEditTuners or CSCTuners")
     return classes[name].from_pretrained(p)
+
+# %% ../nbs/11_scedit.ipynb #f65def41
+COMBINES = ('sequential', 'scepter')
+
+class CombinedHandle(SkipHooks):
+    """SC-Tuners and CSC-Tuners on one model through one set of hooks (made by `attach_both`): `'sequential'` edits the
+    SC-edited skip with the CSC-Tuners, `'scepter'` adds both edits to the original skip."""
+    csc = True
+    def __init__(self, model: nn.Module, sc, csc, combine: str = 'sequential', strength=1.0, **csc_kw):
+        if combine not in COMBINES: raise ValueError(f"combine={combine!r}: choose one of {COMBINES}")
+        if not isinstance(sc, SCEditTuners): raise ValueError(f"sc must be SCEditTuners, got {type(sc).__name__}")
+        super().__init__(model)
+        self.sc, self.cc = SCEditHandle(model, sc, strength), SCEditHandle(model, csc, **csc_kw)
+        if not self.cc.csc: raise ValueError("csc must be CSCTuners (or a list of them)")
+        self.sc.detach(); self.cc.detach()                    # their edits run inside this handle's hooks
+        self.combine, self.indices = combine, sorted(set(self.sc.indices) | set(self.cc.indices))
+        self.attach()
+
+    def edit(self, i: int, skip: torch.Tensor) -> torch.Tensor:
+        y = self.sc.edit(i, skip)
+        if self.combine == 'sequential': return self.cc.edit(i, y)
+        return y + (self.cc.edit(i, skip) - skip)
+
+    def set_strength(self, strength): self.sc.set_strength(strength); return self
+    def set_condition(self, cond, scale: float | None = None, weights=None): self.cc.set_condition(cond, scale, weights); return self
+    def condition(self, cond, scale: float | None = None, weights=None): return self.cc.condition(cond, scale, weights)
+    def _pre_model(self, mod, args, kwargs): return self.cc._pre_model(mod, args, kwargs)
+    def _post_model(self, mod, args, out): self.cc._post_model(mod, args, out)
+
+def attach_both(model: nn.Module, sc_tuners, csc_tuners, combine: str = 'sequential', strength=1.0, **csc_kw) -> CombinedHandle:
+    "SC-Tuners and CSC-Tuners together; `combine='scepter'` adds both edits to the original skip (see above)."
+    return CombinedHandle(model, sc_tuners, csc_tuners, combine, strength, **csc_kw)
+
 
 # %% ../nbs/11_scedit.ipynb #31ad31ce
 def _layout_of(base):
