@@ -36,7 +36,7 @@ def _parser():
     r.add_argument('-p', nargs=2, action='append', default=[], metavar=('KEY', 'VALUE'),
                    help='override a parameter; with several experiments, every -p goes to each of them and is checked '
                         "against each one's own parameters (one that lacks KEY or refuses VALUE stops the command before anything runs)")
-    r.add_argument('--force', action='store_true', help='rerun even if the result is up to date')
+    r.add_argument('--force', action='store_true', help='rerun even if the result is up to date (a corrupted run cache it reads is trained again)')
     r.add_argument('--sweep', nargs=2, action='append', metavar=('KEY', 'VALUES'),
                    help='one job per value of the list VALUES (several --sweep: a grid); the records merge')
     a = sub.add_parser('reproduce', help='run every experiment at a scale, then the reports')

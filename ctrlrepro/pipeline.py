@@ -707,7 +707,7 @@ def executor_args(p):
     g.add_argument('--partition', help='SLURM partition'); g.add_argument('--gpus', type=int, default=0, help='GPUs per job (SLURM)')
     g.add_argument('--time', type=int, default=240, help='time limit per job, minutes'); g.add_argument('--mem', type=float, help='GB per job (SLURM)')
     g.add_argument('--cpus', type=int, help='CPUs per job (SLURM)')
-    g.add_argument('--dry-run', action='store_true', help='only say what would run, and why')
+    g.add_argument('--dry-run', action='store_true', help='run and write nothing: only say what would run, and why')
 
 def _opts(a): return dict(partition=a.partition, gpus=a.gpus, time_min=a.time, mem_gb=a.mem, cpus=a.cpus)
 
