@@ -639,7 +639,8 @@ def train_mini(name, scale='smoke', seed=0, steps=2, batch=128, lr=5e-4, n_eval=
     summ = rdir / f'{name}-seed{seed}.json'
     code = code_id()
     if summ.exists() and not force:
-        d = json.loads(summ.read_text())
+        from ctrlrepro.pipeline import load_run_cache   # a corrupted cache: names the file, or retrained under --force
+        d = load_run_cache(summ) or {}
         if d.get('key') == key and d.get('code') == code: return d
     if cache_only: return None
     from ctrlrepro.diffusion import Trainer, TensorDictDataset, make_scheduler

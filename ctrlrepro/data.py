@@ -23,8 +23,14 @@ __all__ = ['FASHION_MNIST_DIR', 'NOTO_FONT', 'OPENMOJI_VERSION', 'OPENMOJI_TGZ_S
 # %% ../nbs/04_data.ipynb #bd9069c1
 def data_dir() -> Path:
     "Cache directory for datasets: `$CTRLREPRO_DATA` or `<repo>/data` (created if missing)."
-    d = Path(os.environ.get("CTRLREPRO_DATA") or (repo_root() / "data"))
-    d.mkdir(parents=True, exist_ok=True)
+    env = os.environ.get("CTRLREPRO_DATA")
+    d = Path(env or (repo_root() / "data"))
+    what = f"CTRLREPRO_DATA={env}" if env else f"the data cache {d}"
+    fix = "point CTRLREPRO_DATA at a folder (or unset it to use <repo>/data)" if env else "move that file away (or set CTRLREPRO_DATA to a folder)"
+    if d.exists() and not d.is_dir(): raise ValueError(f"{what} is a file, not a folder: {fix}")
+    try: d.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as e:
+        raise ValueError(f"{what}: cannot make the folder ({e.strerror}: {e.filename}): {fix}") from None
     return d
 
 # %% ../nbs/04_data.ipynb #b4089965

@@ -4,20 +4,22 @@
 
 # %% ../nbs/02a_pipeline.ipynb #f418e32a
 from __future__ import annotations
-import os, sys, re, ast, json, time, math, shutil, hashlib, itertools, subprocess, tempfile
+import os, sys, re, ast, json, time, math, shutil, hashlib, itertools, subprocess, tempfile, contextlib, difflib, errno, signal, threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from .core import (SCALES, check_scale, split_id, repo_root, results_path, git_info, atomic_write_text, load_record,
                    validate_record, jsonable)
-from .cli import load_registry, get_experiment, run_experiment, run_report, parse_value, notebook_parameters
+from .experiments import load_registry, get_experiment, parse_value, notebook_parameters, check_overrides
 
 # %% auto #0
-__all__ = ['KEY_VERSION', 'NOT_CODE', 'PACKAGE_DATA', 'BASES', 'RATIO_TOL', 'MINI_SPREADS', 'COMMANDS', 'blob_id', 'Tree',
-           'parameters_defaults', 'notebook_code', 'ctrlrepro_imports', 'used_modules', 'package_data', 'read_patterns',
-           'upstream', 'canonical_request', 'input_key', 'key_changes', 'undeclared_bases', 'Status', 'status',
-           'statuses', 'stamp_record', 'stamp', 'list_status', 'Task', 'make_executor', 'execute', 'sweep_points',
-           'merge_records', 'sweep_dir', 'recorded_overrides', 'plan', 'run_many', 'reproduce', 'timings',
-           'compare_cell', 'compare_records', 'make_scratch', 'verify', 'executor_args', 'add_commands', 'run_command']
+__all__ = ['KEY_VERSION', 'NOT_CODE', 'PACKAGE_DATA', 'BASES', 'RATIO_TOL', 'MINI_SPREADS', 'COMMANDS', 'BACKUP_MARK', 'blob_id',
+           'Tree', 'parameters_defaults', 'notebook_code', 'ctrlrepro_imports', 'used_modules', 'package_data',
+           'read_patterns', 'upstream', 'canonical_request', 'input_key', 'key_changes', 'undeclared_bases', 'Status',
+           'status', 'statuses', 'stamp_record', 'stamp', 'list_status', 'Task', 'make_executor', 'execute',
+           'sweep_points', 'merge_records', 'sweep_dir', 'recorded_overrides', 'plan', 'run_many', 'reproduce',
+           'timings', 'compare_cell', 'compare_records', 'make_scratch', 'verify', 'executor_args', 'add_commands',
+           'run_command', 'up_to_date', 'restore_killed_runs', 'run_experiment', 'bad_records', 'warn_bad_records',
+           'tidy_report', 'run_report', 'load_run_cache']
 
 # %% ../nbs/02a_pipeline.ipynb #c9ea10eb
 KEY_VERSION = 2
@@ -351,13 +353,13 @@ class Task:
     label: str = None
     def __post_init__(self): self.label = self.label or self.exp.id
 
-def _job(exp_id, scale, overrides, out=None, root=None, data=None):
+def _job(exp_id, scale, overrides, out=None, root=None, data=None, force=False):
     "One job (in a submitit subprocess, on a cluster node, or inline): run one experiment, return timing and pid."
     if root: os.environ['CTRLREPRO_ROOT'] = str(root)
     if data: os.environ['CTRLREPRO_DATA'] = str(data)
     t0 = time.time()
-    path = run_experiment(exp_id, scale, [(k, repr(v)) for k, v in overrides.items()], force=True, progress=False,
-                          out=out, log=lambda m: print(m, flush=True))
+    path = run_experiment(exp_id, scale, [(k, repr(v)) for k, v in overrides.items()], force=force, skip_check=True,
+                          progress=False, out=out, log=lambda m: print(m, flush=True))
     return dict(path=str(path), start=t0, end=time.time(), pid=os.getpid())
 
 class _Inline:
@@ -417,11 +419,11 @@ def execute(tasks, scale, executor=None, jobs=1, force=False, root=None, data=No
             after = sorted(d for d in deps if done[d]['state'] == 'would run')
             if st is not None and st.current and not after:
                 done[t.label] = dict(state='skipped'); log(f'{t.label} [{scale}]: up to date, skipped'); continue
-            why = '' if st is None else f" ({'; '.join(st.reasons + [f'after upstream {a}' for a in after])[:300]})"
+            why = ' (--force)' if st is None else f" ({'; '.join(st.reasons + [f'after upstream {a}' for a in after])[:300]})"
             if dry_run:
                 done[t.label] = dict(state='would run', why=why); log(f'{t.label} [{scale}]: would run{why}'); continue
             log(f'{t.label} [{scale}]: starting{why}')
-            job = ex.submit(_job, t.exp.id, scale, t.overrides, t.out, str(root), data)
+            job = ex.submit(_job, t.exp.id, scale, t.overrides, t.out, str(root), data, force)
             if executor: log(f'{t.label} [{scale}]: submitted as job {job.job_id}')
             running[t.label] = job
         for label, job in list(running.items()):
@@ -486,14 +488,15 @@ def recorded_overrides(exp, scale):
     try: return dict((load_record(results_path(scale, exp.id)).get('request') or {}).get('overrides') or {})
     except (FileNotFoundError, ValueError, json.JSONDecodeError): return {}
 
-def plan(exps, scale, overrides=None, sweep=None):
+def plan(exps, scale, overrides=None, sweep=None, overrides_of=None):
     """Tasks for `exps` (in registry order); a sweep adds one task per point plus the merge, done by `run_many`.
-    `overrides=None`: each experiment's recorded overrides (what `reproduce` reproduces)."""
+    `overrides=None`: each experiment's recorded overrides (what `reproduce` reproduces); `overrides_of` {id: overrides}
+    gives an experiment its own (`ctrlrepro run A B -p ...` checks the `-p` against each one's knobs)."""
     ids = [e.id for e in load_registry()]
     tasks = []
     for e in exps:
         deps = set(upstream(e, scale, ids))
-        over = recorded_overrides(e, scale) if overrides is None else overrides
+        over = (overrides_of or {}).get(e.id, recorded_overrides(e, scale) if overrides is None else overrides)
         if sweep:
             for pt in sweep_points(e, sweep):
                 tasks.append(Task(e, dict(over, **pt), str(sweep_dir(scale, e.id)/f'{_slug(pt)}.json'), deps,
@@ -505,16 +508,18 @@ def plan(exps, scale, overrides=None, sweep=None):
     for t in tasks: t.deps = set().union(*[by_exp.get(d, {d}) for d in t.deps]) if t.deps else set()
     return tasks
 
-def run_many(exps, scale='cpu', overrides=None, sweep=None, force=False, executor=None, jobs=1, log=print, dry_run=False, **opts):
-    "Run `exps` (Experiment objects) that are missing or stale (all with `force`); merge sweeps. -> the `execute` result."
-    tasks = plan(exps, scale, overrides, sweep)
+def run_many(exps, scale='cpu', overrides=None, sweep=None, force=False, executor=None, jobs=1, log=print, dry_run=False,
+             overrides_of=None, **opts):
+    """Run `exps` (Experiment objects) that are missing or stale (all with `force`); merge sweeps. With `dry_run` nothing
+    runs or is written: each task says whether it would run and why. -> the `execute` result."""
+    tasks = plan(exps, scale, overrides, sweep, overrides_of)
     res = execute(tasks, scale, executor, jobs, force=force, log=log, dry_run=dry_run, **opts)
     if sweep and not dry_run:
         for e in exps:
             mine = [t for t in tasks if t.exp.id == e.id]
             if any(res[t.label]['state'] in ('failed', 'blocked') for t in mine):
                 log(f'{e.id} [{scale}]: sweep incomplete, no merged record'); continue
-            request = dict(scale=scale, overrides=dict(overrides or {}), sweep=sweep)
+            request = dict(scale=scale, overrides=dict((overrides_of or {}).get(e.id, overrides) or {}), sweep=sweep)
             final = results_path(scale, e.id)
             if not force and all(res[t.label]['state'] == 'skipped' for t in mine) and status(e, scale, request, final).current: continue
             merged = merge_records([load_record(t.out) for t in mine], [{k: t.overrides[k] for k in sweep} for t in mine], request)
@@ -649,8 +654,9 @@ def make_scratch(exps, scale, root=None, dest=None, use_cache=False):
                 (dest/f).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(root/f, dest/f)
     return dest
 
-def verify(exps, scale='cpu', against=None, scratch=None, use_cache=False, executor=None, jobs=1, log=print, **opts):
-    "Rerun `exps` in a scratch checkout and compare with the committed records -> (cells DataFrame, summary DataFrame, ok)."
+def verify(exps, scale='cpu', against=None, scratch=None, use_cache=False, executor=None, jobs=1, log=print, dry_run=False, **opts):
+    """Rerun `exps` in a scratch checkout and compare with the committed records -> (cells DataFrame, summary DataFrame, ok).
+    With `dry_run`, only say what would be rerun (no scratch checkout is made, nothing runs)."""
     import pandas as pd
     from ctrlrepro.data import data_dir
     against = Path(against or repo_root())
@@ -659,6 +665,13 @@ def verify(exps, scale='cpu', against=None, scratch=None, use_cache=False, execu
         f = against/'results'/scale/f'{e.id}.json'
         if not f.exists(): raise FileNotFoundError(f'{e.id}: no committed record {f} to verify against: run it first')
         committed[e.id] = load_record(f)
+    if dry_run:
+        for e in exps:
+            over = (committed[e.id].get('request') or {}).get('overrides') or {}
+            log(f"{e.id} [{scale}]: would rerun in a scratch checkout" + (f" with -p {json.dumps(over)}" if over else '')
+                + f" and compare its {len(committed[e.id]['rows'])} cells with the committed results/{scale}/{e.id}.json"
+                + ('' if use_cache else ' (its declared caches retrained)'))
+        return pd.DataFrame(), pd.DataFrame(), True
     dest = make_scratch(exps, scale, dest=scratch, use_cache=use_cache)
     log(f'verify [{scale}]: scratch checkout {dest} (the committed results are not touched)')
     tasks = [Task(e, dict((committed[e.id].get('request') or {}).get('overrides') or {})) for e in exps]   # as it was asked
@@ -694,7 +707,7 @@ def executor_args(p):
     g.add_argument('--partition', help='SLURM partition'); g.add_argument('--gpus', type=int, default=0, help='GPUs per job (SLURM)')
     g.add_argument('--time', type=int, default=240, help='time limit per job, minutes'); g.add_argument('--mem', type=float, help='GB per job (SLURM)')
     g.add_argument('--cpus', type=int, help='CPUs per job (SLURM)')
-    g.add_argument('--dry-run', action='store_true', help='only say what would run, and why')
+    g.add_argument('--dry-run', action='store_true', help='run and write nothing: only say what would run, and why')
 
 def _opts(a): return dict(partition=a.partition, gpus=a.gpus, time_min=a.time, mem_gb=a.mem, cpus=a.cpus)
 
@@ -721,27 +734,330 @@ def _select(ids, groups):
 
 def run_command(a):
     "Run a parsed `ctrlrepro` command of `COMMANDS`; returns the exit code."
-    if a.cmd == 'list':                      # the table, after a warning per invalid record (ctrlrepro.cli)
-        from ctrlrepro.cli import list_experiments
-        list_experiments(); return 0
+    if a.cmd == 'list':                      # the table, after a warning per invalid record
+        for s in SCALES: warn_bad_records(s)
+        list_status(); return 0
     if a.cmd == 'stamp':
         out = stamp(check_scale(a.scale), a.experiments or None, a.force)
         return 1 if any(v.startswith('refused') for v in out.values()) else 0
     if a.cmd == 'verify':
         cells, summary, ok = verify(_select(a.experiments, a.group), check_scale(a.scale), a.against, a.scratch, a.use_cache,
-                                    a.executor, a.jobs, **_opts(a))
+                                    a.executor, a.jobs, dry_run=a.dry_run, **_opts(a))
+        if a.dry_run: print(f'verify [{a.scale}]: dry run, nothing was rerun'); return 0
         if a.csv: atomic_write_text(a.csv, cells.to_csv(index=False))
         print(f"verify [{a.scale}]: {'all cells agree' if ok else 'MISMATCH'}")
         return 0 if ok else 1
     if a.cmd == 'reproduce':
         reproduce(a.scale, a.group, a.force, a.executor, a.jobs, dry_run=a.dry_run, **_opts(a)); return 0
     if a.cmd == 'run':
-        from ctrlrepro.cli import check_overrides
         exps = [get_experiment(i) for i in a.experiment]
-        over = [check_overrides(e.id, e.notebook, a.p) for e in exps][0]
+        scale = check_scale(a.scale)
+        over = {e.id: check_overrides(e.id, e.notebook, a.p) for e in exps}   # each against its own knobs, before anything runs
         sweep = {k: parse_value(v) for k, v in (a.sweep or [])}
-        res = run_many(exps, check_scale(a.scale), over, sweep or None, a.force, a.executor, a.jobs, **_opts(a))
+        res = run_many(exps, scale, {}, sweep or None, a.force, a.executor, a.jobs, dry_run=a.dry_run, overrides_of=over, **_opts(a))
+        if a.dry_run: print(f"run [{scale}]: dry run, nothing was run or written ({sum(r['state'] == 'would run' for r in res.values())} would run)")
         bad = [k for k, r in res.items() if r['state'] in ('failed', 'blocked')]
         if bad: raise RuntimeError(f"failed: {', '.join(bad)}: {res[bad[0]].get('why', '')}")
         return 0
     raise ValueError(f'not a pipeline command: {a.cmd}')
+
+# %% ../nbs/02a_pipeline.ipynb #ca000930
+def _shrink_notebook(path, max_image_kb=150):
+    import nbformat
+    nb = nbformat.read(str(path), as_version=4)
+    for c in nb.cells:
+        for o in c.get('outputs', []):
+            data = o.get('data', {})
+            for k in [k for k in data if k.startswith('image/')]:
+                if len(str(data[k])) > max_image_kb*1024: data[k] = ''; data['text/plain'] = '[large image removed]'
+            [data.pop(k) for k in [k for k in data if k.startswith('image/') and not data[k]]]
+    nbformat.write(nb, str(path))
+
+def up_to_date(exp_id, scale, request, path=None):
+    "The existing record, if its input key equals the key of the current inputs for `request` (`ctrlrepro.pipeline`)."
+    st = status(get_experiment(exp_id), scale, request, path)
+    return st.record if st.current else None
+
+@contextlib.contextmanager
+def _no_interrupt():
+    "Hold SIGINT / SIGTERM back while the block runs (e.g. while results are moved into place or put back)."
+    import signal
+    if threading.current_thread() is not threading.main_thread(): yield; return
+    got, sigs = [], (signal.SIGINT, signal.SIGTERM)
+    old = {s: signal.signal(s, lambda n, f: got.append(n)) for s in sigs}
+    try: yield
+    finally:
+        for s, h in old.items(): signal.signal(s, h)
+        if got:
+            h = old[got[0]]
+            if callable(h): h(got[0], None)
+            elif h == signal.SIG_DFL: signal.raise_signal(got[0])
+
+def _move_back(b, d):
+    "Move the backup `b` to `d` (a copy when they are on different filesystems: EXDEV)."
+    try: os.replace(b, d)
+    except OSError as err:
+        if err.errno != errno.EXDEV: raise
+        shutil.move(str(b), str(d))
+
+def _put_back(saved):
+    "Put each folder of `saved` [(folder, backup or None)] back as it was: a folder that did not exist is removed."
+    for d, b in saved:
+        d = Path(d)
+        if b is not None and not Path(b).exists(): continue      # already put back (a restore that was itself killed)
+        if d.exists(): shutil.rmtree(d)
+        if b is not None: _move_back(b, d)
+
+BACKUP_MARK = 'saved.json'   # written once the backup is complete: a run killed after it leaves folders that need restoring
+
+@contextlib.contextmanager
+def _as_they_were(folders, backup):
+    """Copy `folders` to `backup`; if the block fails or is interrupted, put them back exactly as they were
+    (a folder that did not exist is removed). On success the copies are dropped. `backup/saved.json` (written when the
+    copy is complete, removed on success) lets the next run put them back after a SIGKILL (`restore_killed_runs`)."""
+    saved = []
+    for i, d in enumerate(map(Path, folders)):
+        b = Path(backup)/str(i)
+        if d.exists(): shutil.copytree(d, b, symlinks=True, ignore=shutil.ignore_patterns('.run-*'))
+        saved.append((d, b if d.exists() else None))
+    mark = Path(backup)/BACKUP_MARK
+    atomic_write_text(mark, json.dumps(dict(pid=os.getpid(), folders=[[str(d), None if b is None else str(b)] for d, b in saved])))
+    try: yield
+    except BaseException:
+        with _no_interrupt():
+            _put_back(saved)
+            mark.unlink(missing_ok=True)
+        raise
+    mark.unlink(missing_ok=True)
+
+def _alive(pid):
+    try: os.kill(int(pid), 0)
+    except (ProcessLookupError, ValueError): return False
+    except PermissionError: return True
+    return True
+
+def restore_killed_runs(scale_dir, log=print):
+    """Backups `results/<scale>/.run-*` left by a run that was killed (SIGKILL, power loss): nothing could undo it, so its
+    folders may be half-written. A complete backup (`saved.json`) is put back, so the folders are as before that run; a
+    backup killed while it was being copied (the run had not started) is dropped. Runs still alive are left alone.
+    -> the folders put back."""
+    restored = []
+    for tmp in sorted(Path(scale_dir).glob('.run-*')):
+        mark = tmp/'backup'/BACKUP_MARK
+        try: info = json.loads(mark.read_text()) if mark.exists() else None
+        except (OSError, json.JSONDecodeError): info = None
+        pid = (info or {}).get('pid') if info else None
+        if pid is None:
+            try: pid = int((tmp/'pid').read_text())
+            except (OSError, ValueError): pid = None
+        if pid is not None and pid != os.getpid() and _alive(pid): continue   # a run in progress
+        with _no_interrupt():
+            if info:
+                _put_back([(d, b) for d, b in info['folders']])
+                restored += [d for d, _ in info['folders']]
+                log(f'ctrlrepro: a run killed before it finished left {tmp.name}: put back {", ".join(d for d, _ in info["folders"])} '
+                    f'as they were before it')
+            shutil.rmtree(tmp, ignore_errors=True)
+    return restored
+
+def _kill_kernel(km):
+    """Kill the kernel's process group at once, without the event loop (after an interrupt the loop still holds the
+    interrupted cell's task), so nothing of the run goes on writing after we return."""
+    import signal
+    proc = getattr(km.provisioner, 'process', None) if km.has_kernel else None
+    if proc is None: return
+    try:
+        if os.getpgid(proc.pid) == proc.pid: os.killpg(proc.pid, signal.SIGKILL)   # the kernel leads its own session
+        else: proc.kill()
+    except ProcessLookupError: pass
+    proc.wait()
+    km.cleanup_connection_file()
+
+def _known_parameters_only(record):
+    "papermill's own parameter parser does not read `int | None` annotations: its 'unknown parameter' warnings are wrong (we check)."
+    return not str(record.msg).startswith('Passed unknown parameter')
+
+def _execute(nb, out_nb, parameters, cwd, progress):
+    "papermill on a kernel we own and kill as soon as the run ends, fails or is interrupted."
+    import logging, papermill as pm
+    from jupyter_client.manager import AsyncKernelManager
+    log = logging.getLogger('papermill')
+    if _known_parameters_only not in log.filters: log.addFilter(_known_parameters_only)
+    km = AsyncKernelManager(kernel_name='python3')
+    try:
+        pm.execute_notebook(str(nb), str(out_nb), parameters=parameters, cwd=str(cwd), progress_bar=progress,
+                            kernel_name='python3', km=km)
+    finally:
+        with _no_interrupt(): _kill_kernel(km)
+
+def _mkdirs(d):
+    "mkdir -p `d`; return the folders it created, deepest first (to remove them again if they stay empty)."
+    made = []
+    for p in [Path(d), *Path(d).parents]:
+        if p.exists(): break
+        made.append(p)
+    Path(d).mkdir(parents=True, exist_ok=True)
+    return made
+
+def _failure(err):
+    "One line naming where a notebook failed: the cell and the exception it raised."
+    if type(err).__name__ == 'PapermillExecutionError':
+        return f"cell [{getattr(err, 'exec_count', '?')}] raised {err.ename}: {err.evalue}"
+    return f'{type(err).__name__}: {str(err)[-2000:]}'
+
+def run_experiment(exp_id, scale='smoke', overrides=(), force=False, progress=True, log=print, out=None, skip_check=False):
+    """Execute one experiment notebook with papermill; keep its record and executed notebook under results/ (or at `out`).
+    It runs unless its record is up to date; `force`: it runs anyway and a corrupted run cache it reads is retrained
+    (`load_run_cache`); `skip_check`: the caller (`execute`) has decided it runs.
+    A backup `results/<scale>/.run-*` left by a killed run is put back first (`restore_killed_runs`).
+    A failed or interrupted run leaves `results/<scale>/<group>/` and `figures/<group>/` exactly as they were
+    (only `<name>.failed.ipynb`, the executed notebook of a failed run, is kept to debug)."""
+    check_scale(scale)
+    e = get_experiment(exp_id)
+    params = check_overrides(exp_id, e.notebook, list(overrides))
+    request = dict(scale=scale, overrides=params)
+    final_json = Path(out) if out else results_path(scale, exp_id)
+    restore_killed_runs(final_json.parent.parent, log)      # first: a killed run's half-written folders are not up to date
+    if not (force or skip_check) and (rec := up_to_date(exp_id, scale, request, final_json)):
+        log(f'{exp_id} [{scale}]: up to date (ran at {(rec["git_commit"] or "?")[:10]}), skipped (use --force to rerun)')
+        return final_json
+    final_nb = final_json.with_suffix('.ipynb')
+    failed = final_json.with_suffix('.failed.ipynb')
+    group_dir, fig_dir = final_json.parent, repo_root()/'figures'/e.group
+    made = _mkdirs(group_dir.parent) + ([] if fig_dir.parent.exists() else [fig_dir.parent])
+    log(f'{exp_id} [{scale}]: running {e.notebook.relative_to(repo_root())}')
+    tmp = Path(tempfile.mkdtemp(dir=group_dir.parent, prefix=f'.run-{e.group}-'))
+    (tmp/'pid').write_text(str(os.getpid()))
+    env_root, env_force = os.environ.get('CTRLREPRO_ROOT'), os.environ.get('CTRLREPRO_FORCE')
+    t0 = time.time()
+    try:
+        with _as_they_were([group_dir, fig_dir], tmp/'backup'):
+            tmp_json, tmp_nb = tmp/'record.json', tmp/'executed.ipynb'
+            os.environ['CTRLREPRO_ROOT'] = str(repo_root())
+            if force: os.environ['CTRLREPRO_FORCE'] = '1'     # a corrupted run cache is retrained (`load_run_cache`)
+            try: _execute(e.notebook, tmp_nb, dict(params, scale=scale, out=str(tmp_json)), e.notebook.parent, progress)
+            except Exception as err:
+                raise RuntimeError(f'{exp_id} [{scale}] failed after {time.time()-t0:.0f}s: {_failure(err)}') from None
+            finally:
+                for k, v in (('CTRLREPRO_ROOT', env_root), ('CTRLREPRO_FORCE', env_force)):
+                    if v is None: os.environ.pop(k, None)
+                    else: os.environ[k] = v
+            if not tmp_json.exists():
+                raise RuntimeError(f'{e.notebook} ran but wrote no run record: it must call `rec.save(out)`')
+            try: rec = validate_record(json.loads(tmp_json.read_text()))
+            except ValueError as err: raise RuntimeError(f'{e.notebook} wrote an invalid run record: {err}') from None
+            if rec['experiment'] != exp_id or rec['scale'] != scale:
+                raise RuntimeError(f"{e.notebook} wrote a record for {rec['experiment']} [{rec['scale']}], not {exp_id} [{scale}]")
+            rec['request'] = request
+            rec.update(input_key=input_key(e, scale, request), input_key_source='computed when the run finished')
+            _shrink_notebook(tmp_nb)
+            with _no_interrupt():
+                group_dir.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp_nb, final_nb)
+                atomic_write_text(final_json, json.dumps(rec, indent=1) + '\n')
+                if failed.exists(): failed.unlink()
+    except RuntimeError as err:
+        nb_kept = ''
+        if (tmp/'executed.ipynb').exists():
+            group_dir.mkdir(parents=True, exist_ok=True); shutil.copy(tmp/'executed.ipynb', failed)
+            nb_kept = f'\nits executed notebook is kept at {failed} to debug'
+        raise RuntimeError(f'{err}\nnothing else was written (results/{scale}/{e.group}/ and figures/{e.group}/ are as they were){nb_kept}') from None
+    finally:
+        with _no_interrupt():
+            shutil.rmtree(tmp, ignore_errors=True)
+            for d in made:
+                if d.exists() and not any(d.iterdir()): d.rmdir()
+    log(f'{exp_id} [{scale}]: done in {rec["duration_s"]:.1f}s -> {final_json.relative_to(repo_root())}')
+    return final_json
+
+# %% ../nbs/02a_pipeline.ipynb #a90efea7
+def bad_records(scale):
+    "`(path, error)` of every `results/<scale>/<group>/*.json` that is not a valid run record."
+    bad = []
+    for f in sorted((repo_root()/'results'/check_scale(scale)).glob('*/*.json')):
+        try: load_record(f)
+        except Exception as err: bad.append((f, err))
+    return bad
+
+def warn_bad_records(scale):
+    "One warning line on stderr per invalid record at `scale` (`ctrlrepro list` goes on without it)."
+    for f, err in bad_records(scale):
+        rel = f.relative_to(repo_root())
+        print(f"ctrlrepro: warning: {rel} is not a valid run record ({type(err).__name__}: {str(err)[:200]}); skipped. "
+              f"Rerun it (`ctrlrepro run {f.parent.name}/{f.stem} --scale {scale} --force`) or delete it.", file=sys.stderr)
+
+def tidy_report(path, source):
+    """Make the executed report at `path` (of the results notebook `source`) depend only on the records: no timestamps
+    or durations (papermill's and the kernel's execution metadata), the cell ids of `source` (the injected parameters
+    cell gets a fixed one), and paths relative to the checkout (an absolute path names the machine it ran on)."""
+    import nbformat
+    nb = nbformat.read(str(path), as_version=4)
+    root = str(repo_root().resolve()) + os.sep
+    rel = lambda s: s.replace(root, '').replace(str(repo_root()) + os.sep, '') if isinstance(s, str) else s
+    pm = nb.metadata.get('papermill', {})
+    nb.metadata['papermill'] = dict(parameters=pm.get('parameters', {}), input_path=rel(str(Path(source).resolve()) + ''))
+    for c in nb.cells:
+        c.metadata.pop('execution', None); c.metadata.pop('papermill', None)
+        if 'injected-parameters' in c.metadata.get('tags', []): c.id = 'injected-parameters'
+        for o in c.get('outputs', []):
+            if 'text' in o: o['text'] = rel(o['text'])
+            for k, v in o.get('data', {}).items():
+                if k.startswith('text/') or k == 'application/json': o['data'][k] = rel(v) if isinstance(v, str) else v
+    nbformat.write(nb, str(path))
+
+def run_report(papers=None, scale='cpu', progress=True, log=print):
+    "Execute the results notebooks of `papers` (default all)."
+    import papermill as pm
+    from ctrlrepro.report import REPORTS, report_root, table_path, report_figures_dir, write_claims_table
+    check_scale(scale)
+    for p in (papers or []):
+        if p not in REPORTS:
+            near = difflib.get_close_matches(p, REPORTS, n=1)
+            raise ValueError(f"unknown paper {p!r}" + (f" (did you mean {near[0]!r}?)" if near else '')
+                             + f": use one of {', '.join(REPORTS)}")
+    bad = bad_records(scale)
+    if bad:   # its rows would silently be missing from results/<paper>.csv: refuse
+        fix = lambda f: (f"`git checkout {f.relative_to(repo_root())}` (the committed record) or " if scale == 'cpu' else '') + \
+            f"`ctrlrepro run {f.parent.name}/{f.stem} --scale {scale} --force`"
+        raise ValueError('the report would drop the rows of ' + '; '.join(
+            f"{f.relative_to(repo_root())}, which is not a valid run record ({type(err).__name__}: {str(err)[:160]}): restore it with {fix(f)}"
+            for f, err in bad) + '. Nothing was regenerated.')
+    outs = []
+    for p in (papers or REPORTS):
+        nb = repo_root()/'nbs'/'results'/f'{p}.ipynb'
+        if not nb.exists(): raise FileNotFoundError(f'results notebook {nb} is missing')
+        out = report_root(scale)/'results'/'report'/f'{p}.ipynb' if scale == 'cpu' else report_root(scale)/'report'/f'{p}.ipynb'
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=out.parent, prefix='.report-') as tmp:
+            tmp_nb = Path(tmp)/'executed.ipynb'
+            pm.execute_notebook(str(nb), str(tmp_nb), parameters=dict(scale=scale, write=True),
+                                cwd=str(nb.parent), progress_bar=progress, kernel_name='python3')
+            _shrink_notebook(tmp_nb)
+            tidy_report(tmp_nb, nb)
+            os.replace(tmp_nb, out)
+        log(f'report {p}: {out.relative_to(repo_root())}, {table_path(p, scale).relative_to(repo_root())}, '
+            f'{report_figures_dir(p, scale).relative_to(repo_root())}/')
+        outs.append(out)
+    log(f'claims of every paper: {write_claims_table(scale).relative_to(repo_root())}')
+    return outs
+
+# %% ../nbs/02a_pipeline.ipynb #d4e6f8a0
+def load_run_cache(path):
+    """The summary dict of the cached run at `path`, or None when there is none. A corrupted one raises a ValueError that
+    names it and says to delete it or rerun with `--force`; under `--force` (`CTRLREPRO_FORCE=1`) it is None: retrained."""
+    path = Path(path)
+    if not path.exists(): return None
+    try:
+        d = json.loads(path.read_bytes().decode())
+        if not isinstance(d, dict): raise ValueError(f'a JSON {type(d).__name__}, not an object')
+        return d
+    except (ValueError, UnicodeDecodeError) as err:
+        try: rel = path.resolve().relative_to(repo_root().resolve())
+        except ValueError: rel = path
+        if os.environ.get('CTRLREPRO_FORCE'):
+            print(f'ctrlrepro: the run cache {rel} is corrupted ({err}): --force, so it is trained again', file=sys.stderr)
+            return None
+        raise ValueError(f'the run cache {rel} is corrupted ({type(err).__name__}: {err}): delete it (`rm {rel}`) or rerun '
+                         f'the experiment with --force (`ctrlrepro run <group>/<name> --scale <scale> --force`) to train '
+                         f'that run again') from None
+

@@ -345,7 +345,8 @@ def mini_run(name: str, scale: str = 'smoke', seed: int = 0, spec: dict | None =
     code = code_id(CODE_MODULES)
     summ = runs_dir(scale) / f'{name}-seed{seed}.json'
     wpath = weights_path(scale, name, seed)
-    cached = json.loads(summ.read_text()) if summ.exists() and not force else None
+    from ctrlrepro.pipeline import load_run_cache   # a corrupted cache: names the file, or retrained under --force
+    cached = load_run_cache(summ) if summ.exists() and not force else None
     if cached is not None and (cached.get('key'), cached.get('code')) != (key, code): cached = None   # other settings or code
     if cached is not None and (not keep_model or wpath.exists() or spec['method'] == 'base'):
         if not keep_model: return cached

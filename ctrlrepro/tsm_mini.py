@@ -199,7 +199,8 @@ def train_run(spec: dict, scale: str = 'smoke', seed: int = 0, force: bool = Fal
     rdir = runs_dir(scale); name = f'{run_name(spec)}-seed{seed}'
     summ, wpath = rdir / f'{name}.json', rdir / f'{name}.safetensors'
     if summ.exists() and wpath.exists() and not force:
-        d = json.loads(summ.read_text())
+        from ctrlrepro.pipeline import load_run_cache   # a corrupted cache: names the file, or retrained under --force
+        d = load_run_cache(summ) or {}
         if d.get('key') == key: return d
     if cache_only: return None
     par = [train_run(p, scale, seed, progress=progress, threads=threads, **over) for p in parents(spec)]
@@ -252,7 +253,8 @@ def base_run(base_name: str, scale: str = 'smoke', seed: int = 0, force: bool = 
                                     sort_keys=True).encode()).hexdigest()[:12]
     summ = runs_dir(scale) / f'{base_name}-untuned-seed{seed}.json'
     if summ.exists() and not force:
-        d = json.loads(summ.read_text())
+        from ctrlrepro.pipeline import load_run_cache   # a corrupted cache: names the file, or retrained under --force
+        d = load_run_cache(summ) or {}
         if d.get('key') == key: return d
     set_threads(threads)
     base = load_base(base_name, 'cpu')

@@ -80,6 +80,28 @@ def test_run_skip_force_and_report(cli, sandbox):
     assert (sandbox/'results'/'smoke'/'report'/'controlnext.ipynb').exists()
     assert (sandbox/'results'/'smoke'/'claims.csv').exists() and not (sandbox/'results'/'claims.csv').exists()
     assert not (sandbox/'figures'/'controlnext').exists() and not (sandbox/'results'/'report').exists()
+    # the executed report depends only on the records: a second report of the same records is byte-identical
+    rep = sandbox/'results'/'smoke'/'report'/'controlnext.ipynb'
+    first, text = rep.read_bytes(), rep.read_text()
+    assert str(sandbox) not in text and str(ROOT) not in text, 'an absolute path in the executed report'
+    assert '"start_time"' not in text and '"iopub.execute_input"' not in text and '"duration"' not in text
+    rc, out = cli('report', '--paper', 'controlnext', '--scale', 'smoke', env=env)
+    assert rc == 0 and rep.read_bytes() == first, 'a report of unchanged records changed'
+
+
+def test_dry_run_runs_nothing(cli, sandbox):
+    env = dict(CTRLREPRO_ROOT=str(sandbox))
+    rc, out = cli('run', 'demo/hello', '--dry-run', env=env)
+    assert rc == 0 and 'demo/hello [smoke]: would run (no record)' in out, out
+    assert not (sandbox/'results').exists(), 'a dry run wrote results'
+    rc, out = cli('run', 'demo/hello', '-p', 'n', '4', env=env); assert rc == 0, out
+    f = sandbox/'results'/'smoke'/'demo'/'hello.json'; before = f.read_bytes()
+    for args in (['-p', 'n', '5'], ['--force'], ['-p', 'fail', 'True', '--force']):
+        rc, out = cli('run', 'demo/hello', *args, '--dry-run', env=env)
+        assert rc == 0 and 'would run' in out and 'nothing was run or written' in out, out
+        assert f.read_bytes() == before and not (sandbox/'results'/'smoke'/'demo'/'hello.failed.ipynb').exists()
+    rc, out = cli('verify', 'demo/hello', '--scale', 'smoke', '--dry-run', env=env)
+    assert rc == 0 and 'would rerun in a scratch checkout with -p {"n": 4}' in out and f.read_bytes() == before, out
 
 
 def test_failed_run_writes_no_result(cli, sandbox):

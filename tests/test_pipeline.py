@@ -5,7 +5,7 @@ from pathlib import Path
 import cloudpickle
 import pytest
 from conftest import ROOT
-from ctrlrepro.cli import get_experiment
+from ctrlrepro.experiments import get_experiment
 from ctrlrepro.pipeline import Task, execute, make_scratch, make_executor, _job
 
 IDS = ('controlnext/params', 'can/macs')   # two smoke experiments of seconds, with exact cells

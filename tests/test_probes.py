@@ -1,13 +1,14 @@
 """Probes: bad input and interrupted runs, tried as a new user would. Each probe asserts the message the user gets
 and that nothing was written. They run against a throw-away copy of the checkout (`CTRLREPRO_ROOT`), never the
 real results/. Every registered experiment is also walked: each parameter must declare a usable type."""
-import ast, copy, hashlib, json, os, shutil, signal, subprocess, sys, time
+import ast, copy, errno, hashlib, json, os, re, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import nbformat
 import pytest
 from conftest import ROOT, BIN
-from ctrlrepro import cli
-from ctrlrepro.cli import load_registry, notebook_parameters, check_value, main
+from ctrlrepro import cli, pipeline
+from ctrlrepro.cli import main
+from ctrlrepro.experiments import load_registry, notebook_parameters, check_value, _parse_range
 from ctrlrepro.core import SCALES
 
 EXPS = load_registry()
@@ -26,6 +27,32 @@ def test_every_parameter_declares_a_usable_type(exp):
         ann = p.type.replace(' ', '')
         if p.range: assert 'int' in ann or 'float' in ann, f'{exp.id}: {k} has a range but no number type'
         if p.choices: assert 'str' in ann, f'{exp.id}: {k} has choices but no str type'
+        if _numeric(p): assert p.range, (f'{exp.id}: the number knob {k} ({p.type}) declares no range: add e.g. '
+                                         f'`# range: >0` to its line of the parameters cell (DEVELOPING.md)')
+
+
+def _numeric(p): return bool(re.search(r'\b(int|float)\b', p.type or ''))
+
+
+def _outside(p):
+    "Values just outside each bound of the knob's range, shaped like the knob (a list / dict of lists gets one element)."
+    is_int = 'float' not in p.type
+    out = []
+    for op, b in _parse_range(p.range):
+        v = {'>': b, '>=': b - (1 if is_int else 1e-3), '<': b, '<=': b + (1 if is_int else 1e-3)}[op]
+        v = int(v) if is_int else v
+        t = p.type.replace(' ', '')
+        out.append({'x': [v]} if t.startswith('dict') else [v] if t.startswith(('list', 'tuple')) else v)
+    return out
+
+
+@pytest.mark.parametrize('exp', EXPS, ids=[e.id for e in EXPS])
+def test_every_out_of_range_value_is_refused(exp):
+    "Through the registry: for every number knob of every experiment, a value past each bound is refused (`-p`)."
+    for k, p in notebook_parameters(exp.notebook).items():
+        if k in ('scale', 'out') or not p.range: continue
+        for v in _outside(p):
+            with pytest.raises(ValueError, match=f'{k} must be'): check_value(exp.id, k, p, repr(v))
 
 
 # --- a throw-away checkout: the real experiments and registry, plus a demo group ------------------------------------
@@ -41,6 +68,18 @@ atomic_write_text(d / "weights.txt", f"weights of the run at {time.time()}")   #
 if fail: raise RuntimeError("asked to fail")
 time.sleep(sleep)
 rec.curve("twice", [0, 1], [0, 2 * P["n"]])
+rec.save(out)
+'''
+
+CACHE = '''
+import json, time
+from ctrlrepro.core import *
+from ctrlrepro.pipeline import load_run_cache
+P = resolve_params(scale)
+f = repo_root() / "results" / scale / "demo" / "runs" / "r-seed0.json"     # a mini's cached run, as can.train_mini keeps it
+if load_run_cache(f) is None: atomic_write_text(f, json.dumps(dict(trained_at=time.time())))   # "train" it
+rec = RunRecord("demo/cache", P)
+rec.curve("one", [0, 1], [0, 1])
 rec.save(out)
 '''
 
@@ -62,9 +101,11 @@ def root(tmp_path_factory):
     _nb(demo/'hello.ipynb', 'scale: str = "smoke"\nn: int | None = None  # range: >0\nfail: bool = False\n'
                             'sleep: float = 0.0  # range: >=0\nout: str | None = None', DEMO)
     _nb(demo/'bare.ipynb', 'scale: str = "smoke"\nout: str | None = None', 'raise RuntimeError("never run here")')
+    _nb(demo/'cache.ipynb', 'scale: str = "smoke"\nout: str | None = None', CACHE)
     (r/'ctrlrepro'/'registry'/'demo.json').write_text(json.dumps(
         [dict(id='demo/hello', artifacts=[], description='demo', cpu_minutes=0.1),
-         dict(id='demo/bare', artifacts=[], description='no parameters', cpu_minutes=0.1)]))
+         dict(id='demo/bare', artifacts=[], description='no parameters', cpu_minutes=0.1),
+         dict(id='demo/cache', artifacts=[], description='reads a run cache', cpu_minutes=0.1)]))
     return r
 
 
@@ -117,6 +158,12 @@ def run(root, monkeypatch, capsys):
     (['run', 'controlnext/convergence', '-p', 'steps', '0'], ["-p steps '0': steps must be >0 (> 0 fails for 0)"]),
     (['run', 'controlnext/convergence', '-p', 'seeds', '[0, -1]'], ['every element of seeds must be >=0 (>= 0 fails for -1)']),
     (['run', 'controlnext/lora', '-p', 'threads', '0'], ['threads must be >=1']),
+    (['run', 'tsm/fostering', '--scale', 'smoke', '-p', 'step', '-5'], ["-p step '-5': step must be >0 (> 0 fails for -5)"]),
+    (['run', 'tsm/fostering', '-p', 'seeds', "{'tiny-sd': [-1]}"], ['every element of seeds must be >=0']),
+    (['run', 'scedit/train', '-p', 'cond_dropout', '1.5'], ['cond_dropout must be 0..1']),
+    (['run', 'controlnext/train', '-p', 'control_scale', '-1.0'], ['control_scale must be >=0']),
+    # several experiments: each -p is checked against each one's own knobs
+    (['run', 'controlnext/convergence', 'can/macs', '-p', 'steps', '3'], ['can/macs takes no parameters (only --scale): drop -p steps']),
     (['run', 'controlnext/convergence', '-p', 'bridge', 'oficial'],
      ["bridge must be one of paper, official, got 'oficial'. Did you mean 'official'?"]),
     (['run', 'controlnext/convergence', '-p', 'arms', "['controlnet', 'controlnxt']"],
@@ -143,10 +190,9 @@ def test_probe_corrupted_record(root, run):
         rc, err = run('list')
         assert rc == 0 and 'results/smoke/demo/bare.json is not a valid run record (JSONDecodeError' in err, err
         assert 'ctrlrepro run demo/bare --scale smoke --force' in err
-        rc, err = run('report', '--paper', 'world', '--scale', 'smoke', writes=True)
-        assert rc == 0, err
-        assert 'results/smoke/demo/bare.json is not a valid run record' in err
-        assert (root/'results'/'smoke'/'report'/'world.ipynb').exists() and (root/'results'/'smoke'/'world.csv').exists()
+        rc, err = run('report', '--paper', 'world', '--scale', 'smoke')     # it would drop that record's rows: refused
+        assert rc == 2 and 'the report would drop the rows of results/smoke/demo/bare.json, which is not a valid run record' in err, err
+        assert 'restore it with `ctrlrepro run demo/bare --scale smoke --force`' in err and 'Nothing was regenerated' in err
         assert bad.read_text() == '{"experiment": "demo/bare", "rows": ['          # named, never rewritten or deleted
     finally:
         bad.unlink()
@@ -302,3 +348,127 @@ def test_probe_sigterm(root, run, monkeypatch):
     monkeypatch.setattr(cli, 'run_experiment', lambda *a, **k: os.kill(os.getpid(), signal.SIGTERM) or time.sleep(5))
     rc, err = run('run', 'demo/hello')
     assert rc == 143 and err.strip() == 'ctrlrepro run: interrupted (SIGTERM), nothing written', err
+
+
+# --- dry runs run nothing and write nothing ----------------------------------------------------------------------
+def test_probe_dry_run_writes_nothing(recorded, run):
+    rc, err = run('run', 'demo/cache', 'demo/hello', '--dry-run')
+    assert rc == 0, err
+    for a in (['run', 'demo/hello', '-p', 'n', '5', '--dry-run'], ['run', 'demo/hello', '-p', 'n', '3', '--force', '--dry-run'],
+              ['verify', 'demo/hello', '--scale', 'smoke', '--dry-run'], ['reproduce', '--group', 'demo', '--scale', 'smoke', '--dry-run']):
+        before = tree(recorded)
+        rc, err = run(*a)                  # `run` checks that nothing under results/ or figures/ changed
+        assert rc == 0 and 'Traceback' not in err, (a, err)
+    # a dry run with a cached run: record and run cache untouched, it says why it would run
+    rc, _ = run('run', 'demo/cache', writes=True); assert rc == 0
+    cache = recorded/'results'/'smoke'/'demo'/'runs'/'r-seed0.json'; before = cache.read_bytes()
+    rc, _ = run('run', 'demo/cache', '--force', '--dry-run'); assert rc == 0 and cache.read_bytes() == before
+
+
+def test_probe_dry_run_says_what_would_run(recorded, monkeypatch, capsys):
+    monkeypatch.setenv('CTRLREPRO_ROOT', str(recorded))
+    assert main(['run', 'demo/hello', '-p', 'n', '5', '--dry-run']) == 0
+    out = capsys.readouterr().out
+    assert 'demo/hello [smoke]: would run (request {"n": 3} -> {"n": 5})' in out and 'dry run, nothing was run or written' in out, out
+    assert main(['run', 'demo/hello', '-p', 'n', '3', '--force', '--dry-run']) == 0
+    assert 'would run (--force)' in capsys.readouterr().out
+    assert main(['verify', 'demo/hello', '--scale', 'smoke', '--dry-run']) == 0
+    out = capsys.readouterr().out
+    assert 'demo/hello [smoke]: would rerun in a scratch checkout with -p {"n": 3} and compare its' in out and 'nothing was rerun' in out, out
+
+
+def test_probe_several_experiments_get_their_own_overrides(recorded, monkeypatch):
+    "`run A B -p k v`: each experiment's -p checked against its own knobs and given to it alone (not A's to B)."
+    got = {}
+    monkeypatch.setattr(pipeline, 'execute', lambda tasks, *a, **k: got.update({t.exp.id: t.overrides for t in tasks}) or {})
+    monkeypatch.setenv('CTRLREPRO_ROOT', str(recorded))
+    assert main(['run', 'demo/hello', 'demo/cache', '-p', 'n', '2']) == 2      # demo/cache has no n: refused, nothing runs
+    assert got == {}
+    assert main(['run', 'demo/hello', 'demo/hello', '-p', 'n', '2']) == 0 and got == {'demo/hello': {'n': 2}}
+
+
+# --- a corrupted run cache: named, with what to do; --force trains it again --------------------------------------
+def test_probe_corrupted_run_cache(root, run):
+    cache = root/'results'/'smoke'/'demo'/'runs'/'r-seed0.json'
+    rec = root/'results'/'smoke'/'demo'/'cache.json'
+    rc, err = run('run', 'demo/cache', writes=True); assert rc == 0, err
+    cache.write_text('{"trained_at": 17'); rec.unlink()            # a truncated cache, and the record to remake
+    rc, err = run('run', 'demo/cache', writes=True)
+    assert rc == 2 and 'raised ValueError: the run cache results/smoke/demo/runs/r-seed0.json is corrupted (JSONDecodeError' in err, err
+    assert 'delete it (`rm results/smoke/demo/runs/r-seed0.json`) or rerun the experiment with --force' in err
+    assert cache.read_text() == '{"trained_at": 17' and not rec.exists()
+    rc, err = run('run', 'demo/cache', '--force', writes=True)        # --force: the corrupted entry is trained again
+    assert rc == 0, err
+    assert 'trained_at' in json.loads(cache.read_text()) and rec.exists()
+    (root/'results'/'smoke'/'demo'/'cache.failed.ipynb').unlink(missing_ok=True)
+
+
+# --- a read-only results/ (EROFS), another filesystem (EXDEV), CTRLREPRO_DATA a file ------------------------------
+@pytest.mark.parametrize('code,msgs', [
+    (errno.EROFS, ['the filesystem is read-only', 'make results/ and figures/ of the checkout writable']),
+    (errno.EXDEV, ['different filesystems', 'keep results/<scale>/ (and its .run-* backups) on one filesystem']),
+])
+def test_probe_unwritable_results(recorded, run, monkeypatch, code, msgs):
+    def refuse(*a, dir=None, **k): raise OSError(code, os.strerror(code), str(dir))
+    monkeypatch.setattr(pipeline.tempfile, 'mkdtemp', refuse)
+    rc, err = run('run', 'demo/hello', '-p', 'n', '7')
+    assert rc == 2 and 'Traceback' not in err, err
+    assert f"ctrlrepro run: error: cannot write {recorded/'results'/'smoke'}" in err, err
+    for m in msgs: assert m in err, (m, err)
+
+
+def test_restore_across_filesystems(tmp_path, monkeypatch):
+    "Putting a backup back across filesystems (EXDEV from os.replace) copies it instead."
+    b, d = tmp_path/'backup', tmp_path/'figures'/'demo'
+    b.mkdir(); (b/'grid.txt').write_text('old'); d.parent.mkdir()
+    real = os.replace
+    def exdev(src, dst):
+        if Path(src) == b: raise OSError(errno.EXDEV, os.strerror(errno.EXDEV), str(src), None, str(dst))
+        return real(src, dst)
+    monkeypatch.setattr(os, 'replace', exdev)
+    pipeline._move_back(b, d)
+    assert (d/'grid.txt').read_text() == 'old' and not b.exists()
+
+
+def test_probe_data_dir_is_a_file(tmp_path, monkeypatch, capsys):
+    from ctrlrepro.data import data_dir
+    f = tmp_path/'data.txt'; f.write_text('not a folder')
+    monkeypatch.setenv('CTRLREPRO_DATA', str(f))
+    with pytest.raises(ValueError, match=f'CTRLREPRO_DATA={f} is a file, not a folder: point CTRLREPRO_DATA at a folder'): data_dir()
+    monkeypatch.setenv('CTRLREPRO_DATA', str(f/'sub'))
+    with pytest.raises(ValueError, match='cannot make the folder'): data_dir()
+    monkeypatch.setenv('CTRLREPRO_DATA', str(f))
+    assert main(['data', 'openmoji']) == 2
+    assert f'ctrlrepro data: error: CTRLREPRO_DATA={f} is a file' in capsys.readouterr().err
+
+
+def test_probe_report_refuses_a_corrupted_cpu_record(root, run):
+    bad = root/'results'/'cpu'/'demo'/'bare.json'
+    bad.parent.mkdir(parents=True, exist_ok=True); bad.write_text('{"rows": [')
+    try:
+        rc, err = run('report', '--paper', 'world')
+        assert rc == 2 and 'results/cpu/demo/bare.json, which is not a valid run record' in err, err
+        assert '`git checkout results/cpu/demo/bare.json` (the committed record) or `ctrlrepro run demo/bare --scale cpu --force`' in err
+    finally:
+        shutil.rmtree(bad.parent)
+
+
+# --- SIGKILL: nothing can undo the run; the next run puts the folders back from its backup -----------------------
+def test_probe_sigkill_backup_is_restored_by_the_next_run(recorded):
+    root, before, before_dirs = recorded, tree(recorded), dirs(recorded)
+    pidf = root/'results'/'smoke'/'demo'/'hello'/'kernel.pid'
+    old_pid = pidf.read_text()
+    p = _cli(root, 'run', 'demo/hello', '-p', 'n', '3', '-p', 'sleep', '120', '--force', start_new_session=True)
+    t0 = time.time()
+    while pidf.read_text() in (old_pid, ''):                # the run has overwritten outputs and figure, and sleeps
+        assert p.poll() is None and time.time() - t0 < 240, p.communicate()[0]
+        time.sleep(0.2)
+    kernel = int(pidf.read_text())
+    os.kill(p.pid, signal.SIGKILL); p.communicate(timeout=60)
+    os.kill(kernel, signal.SIGKILL)                          # the orphaned kernel of that run (we started it)
+    assert tree(root) != before and list((root/'results'/'smoke').glob('.run-demo-*'))   # half-written, backup left
+    q = _cli(root, 'run', 'demo/hello', '-p', 'n', '3')
+    out, _ = q.communicate(timeout=300)
+    assert q.returncode == 0 and 'a run killed before it finished left .run-demo-' in out and 'put back' in out, out
+    assert 'up to date' in out, out
+    assert tree(root) == before and dirs(root) == before_dirs and not list((root/'results').rglob('.run-*'))

@@ -3,7 +3,7 @@ import json, os, subprocess
 import nbformat
 import pytest
 from conftest import ROOT
-from ctrlrepro.cli import load_registry, notebook_parameters
+from ctrlrepro.experiments import load_registry, notebook_parameters
 from ctrlrepro.core import PAPERS, load_record
 from ctrlrepro.report import targets, base_artifact
 
