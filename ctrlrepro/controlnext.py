@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_controlnext.ipynb #e64f1113
 from __future__ import annotations
-import copy, hashlib, json, re, contextlib
+import copy, hashlib, json, re, contextlib, weakref
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
 from diffusers.configuration_utils import ConfigMixin, register_to_config
@@ -14,15 +14,15 @@ from diffusers.models.embeddings import Timesteps, TimestepEmbedding
 
 # %% auto #0
 __all__ = ['BRIDGES', 'STEMS', 'MIDS', 'BRIDGE_ORDERS', 'SCALE_FNS', 'VARIANTS', 'OFFICIAL_VARIANTS', 'OFFICIAL_RELEASES',
-           'TRAINABLE_PRESETS', 'DELTA_FORMAT', 'OFFICIAL_TRAINED', 'MINI_RESNET_EPS', 'ControlNeXtModel',
-           'controlnext_variant', 'n_params', 'ControlNeXtInjector', 'tiny_unet', 'tiny_svd_unet', 'tiny_sd3',
-           'small_module', 'base_param_names', 'select_trainable', 'set_trainable', 'param_groups', 'arch_fingerprint',
-           'weights_fingerprint', 'save_delta', 'load_delta', 'to_control_tensor', 'ControlNeXtPipeline',
-           'controlnext_eps', 'ControlNetBaseline', 'SpatioTemporalControlNet', 'SpatioTemporalControlNetInjector',
-           'ControlledUNet', 'official_layout', 'convert_official', 'convert_official_unet', 'load_official',
-           'write_official_checkpoint', 'controlled_loss', 'train_controlled', 'mini_module',
-           'controlnet_embedding_channels', 'emoji_pool', 'batch_fn', 'controlled_generate', 'embed_captions',
-           'train_mini']
+           'TRAINABLE_PRESETS', 'DELTA_FORMAT', 'UNET_SUBSET_FILE', 'UNET_SUBSET_FORMAT', 'OFFICIAL_TRAINED',
+           'MINI_RESNET_EPS', 'ControlNeXtModel', 'controlnext_variant', 'n_params', 'ControlNeXtInjector', 'tiny_unet',
+           'tiny_svd_unet', 'tiny_sd3', 'small_module', 'base_param_names', 'select_trainable', 'set_trainable',
+           'param_groups', 'arch_fingerprint', 'weights_fingerprint', 'save_delta', 'load_delta', 'to_control_tensor',
+           'ControlNeXtPipeline', 'controlnext_eps', 'ControlNetBaseline', 'SpatioTemporalControlNet',
+           'SpatioTemporalControlNetInjector', 'ControlledUNet', 'official_layout', 'convert_official',
+           'convert_official_unet', 'load_official', 'write_official_checkpoint', 'controlled_loss', 'train_controlled',
+           'mini_module', 'controlnet_embedding_channels', 'emoji_pool', 'batch_fn', 'controlled_generate',
+           'embed_captions', 'train_mini']
 
 # %% ../nbs/10_controlnext.ipynb #afdabcdb
 class _ResidualMid(nn.Module):
@@ -142,11 +142,42 @@ class ControlNeXtModel(ModelMixin, ConfigMixin):
             mu_c, sd_c = x_c.mean(dim=(1, 2, 3), keepdim=True), x_c.std(dim=(1, 2, 3), keepdim=True)
             mu_m, sd_m = x_m.mean(dim=(1, 2, 3), keepdim=True), x_m.std(dim=(1, 2, 3), keepdim=True)
             return pool((x_c - mu_c) / (sd_c + eps) * sd_m + mu_m) * self.effective_scale()   # SDXL/SVD: normalise, then pool
+        w = self.zero_conv.weight
+        if w.dtype != x_c.dtype and not _autocast_on(x_c):   # a module in another dtype than the base (e.g. fp32 on fp64)
+            return self.zero_conv(pool(x_c).to(w.dtype)).to(x_m.dtype) * self.effective_scale()
         return self.zero_conv(pool(x_c)) * self.effective_scale()
 
     def merge(self, x_m: torch.Tensor, x_c: torch.Tensor, control_scale: float = 1.0) -> torch.Tensor:
         "y = x_m + control_scale * bridge(x_c, x_m)"
         return x_m + control_scale * self.bridge(x_c, x_m)
+
+    # -- peft-style verbs: attach / save_pretrained / from_pretrained (the handle has detach, merge, save_pretrained)
+    def attach(self, model: nn.Module, point: str | None = None, trainable: str | None = None,
+               vae_scale_factor: int | None = 8, allow_tile: bool = False, allow_other_weights: bool = False):
+        """Attach this module to a stock diffusers model through hooks (peft's `get_peft_model`); returns the handle
+        (`ControlNeXtInjector`): `with handle.control(image, scale): model(...)`; `handle.detach()` gives the stock
+        model back exactly. `trainable` (a preset of `TRAINABLE_PRESETS` such as `'to_out'`, the official SD1.5
+        choice, or a regex) freezes the model except that subset $\\Theta'_m$ (Eq. 6-7), whose stock values are kept
+        for `detach`. A module read by `from_pretrained` brings its saved subset, applied here (checked against the
+        model's architecture and, unless `allow_other_weights`, its other weights). A second attach to one model is refused."""
+        return ControlNeXtInjector(model, self, point, vae_scale_factor, allow_tile, trainable=trainable,
+                                   allow_other_weights=allow_other_weights)
+
+    def save_pretrained(self, save_directory, *args, **kwargs):
+        """diffusers' `save_pretrained` (`config.json` + `diffusion_pytorch_model.safetensors`) plus, when the module is
+        attached with a trained UNet subset (or was loaded with one), that subset as `unet_subset.safetensors`
+        (diffusers parameter names) in the same folder."""
+        sub = _subset_to_save(self)
+        super().save_pretrained(save_directory, *args, **kwargs)
+        _write_unet_subset(Path(save_directory), sub)
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        "diffusers' `from_pretrained`; a saved `unet_subset.safetensors` comes along and is applied by `attach`."
+        module = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        p = Path(str(pretrained_model_name_or_path)) / (kwargs.get('subfolder') or '') / UNET_SUBSET_FILE
+        if p.is_file(): module._unet_subset = _read_unet_subset(p)
+        return module
 
 # %% ../nbs/10_controlnext.ipynb #93293c39
 _A = dict(stem_type='conv', stem_channels=(64, 64, 128), stem_groups=2, block_out_channels=(128, 256), block_groups=(4, 8),
@@ -204,32 +235,106 @@ def _first_arg(args, kwargs, name, pos=0):
     if name in kwargs: return kwargs[name]
     return args[pos] if len(args) > pos else None
 
+def _autocast_on(x):
+    try: return torch.is_autocast_enabled(x.device.type)
+    except (RuntimeError, TypeError): return False
+
+def _attached_injectors(model: nn.Module) -> list:
+    "The ControlNeXt handles whose hooks are on `model` (read from its forward pre-hooks: nothing is stored on the model)."
+    return [s for fn in model._forward_pre_hooks.values()
+            for s in [getattr(fn, '__self__', None)] if type(s).__name__ == 'ControlNeXtInjector']
+
 class ControlNeXtInjector:
     """Adds a ControlNeXt module to a diffusers UNet2DConditionModel / UNetSpatioTemporalConditionModel /
-    SD3Transformer2DModel through hooks. Use `with inj.control(image, scale): model(...)`."""
+    SD3Transformer2DModel / UNet2DModel through hooks. Use `with inj.control(image, scale): model(...)`.
+    Made by `module.attach(model, ...)` (or directly, the older spelling). `detach()` removes the hooks and, if the
+    handle trained or applied a UNet subset, puts the stock values (and `requires_grad`, `.grad`) back; `attach()`
+    re-attaches with the trained values. `save_pretrained(dir)` writes the module and the trained subset."""
     def __init__(self, model: nn.Module, module: ControlNeXtModel, point: str | None = None,
-                 vae_scale_factor: int | None = 8, allow_tile: bool = False):
+                 vae_scale_factor: int | None = 8, allow_tile: bool = False, trainable: str | None = None,
+                 allow_other_weights: bool = False):
+        if not isinstance(model, nn.Module): raise ValueError(f"attach to a diffusers model (nn.Module), got {type(model).__name__}")
         self.model, self.module = model, module
         self.point = point or module.config.injection_point
         self.kind = _model_kind(model)
         self.target = _resolve_point(model, self.point)
         self.vae_scale_factor, self.allow_tile = vae_scale_factor, allow_tile
         self._image, self._scale, self._feat, self._grid, self._handles = None, 1.0, None, None, []
+        if trainable is not None: select_trainable(model, trainable)        # a bad pattern fails before anything is attached
+        self.trainable, self.allow_other_weights = trainable, allow_other_weights
+        self.trained, self._stock, self._values = [], None, None   # trained subset names; stock state to restore; trained values
         self.attach()
 
+    @property
+    def attached(self) -> bool: return bool(self._handles)
+
     def attach(self):
+        "(Re-)attach the hooks (and the trained subset, if any); refused if another ControlNeXt module is on the model."
         if self._handles: return self
+        others = [i for i in _attached_injectors(self.model) if i is not self]
+        if others:
+            raise ValueError(f"this {type(self.model).__name__} already has a ControlNeXt module attached (at {others[0].point!r}): "
+                             "a second one would apply ControlNeXt twice. Detach the first (handle.detach()) or attach to "
+                             "a copy of the stock model (copy.deepcopy(model))")
+        self._apply_subset()
         self._handles.append(self.model.register_forward_pre_hook(self._pre_model, with_kwargs=True))
         self._handles.append(self.model.register_forward_hook(self._post_model))
         if self.point.endswith('.in'):     # on the input of the block (a forward pre-hook)
             self._handles.append(self.target.register_forward_pre_hook(self._pre_point, with_kwargs=True))
         else:
             self._handles.append(self.target.register_forward_hook(self._post_point))
+        refs = self.module.__dict__.setdefault('_cnx_handles', [])
+        refs[:] = [r for r in refs if r() is not None and r() is not self] + [weakref.ref(self)]
         return self
 
-    def detach(self):
+    def detach(self) -> nn.Module:
+        "Remove the hooks; restore the stock subset, `requires_grad` and `.grad` if this handle changed them. Returns the model."
         for h in self._handles: h.remove()
         self._handles = []
+        if self._stock is not None:
+            params = _base_params(self.model)
+            values, flags, no_grad = self._stock
+            with torch.no_grad():
+                self._values = {n: params[n].detach().clone() for n in values}     # kept for a re-attach
+                for n, v in values.items(): params[n].copy_(v)
+            for n, p in self.model.named_parameters():
+                p.requires_grad_(flags[n])
+                if n in no_grad: p.grad = None
+            self._stock = None
+        return self.model
+
+    def merge(self):
+        "Not possible for ControlNeXt: raises a ValueError saying why (the control branch depends on each call's control image)."
+        raise ValueError("ControlNeXt cannot be merged into the model: its control module is a separate branch whose output "
+                         "depends on the control image of each call (Eq. 6), so there are no fixed weights to fold in; the "
+                         "trained UNet subset is already in the model's weights while attached. Keep the handle attached, "
+                         "or save it with handle.save_pretrained(dir)")
+
+    def save_pretrained(self, save_directory, **kwargs):
+        "The module and the trained UNet subset in one folder (`ControlNeXtModel.from_pretrained` + `attach` restore both)."
+        sub = _subset_to_save(self.module, self)
+        ModelMixin.save_pretrained(self.module, save_directory, **kwargs)
+        _write_unet_subset(Path(save_directory), sub)
+
+    def _apply_subset(self):
+        "Snapshot the stock state, then apply the trained / loaded subset values and the trainable pattern."
+        loaded = self.module.__dict__.get('_unet_subset')
+        values = self._values
+        if values is None and loaded is not None:
+            values = _check_unet_subset(loaded, self.model, self.allow_other_weights)
+        names = set(values or ())
+        if self.trainable is not None: names |= set(select_trainable(self.model, self.trainable))
+        if not names and self.trainable is None: return
+        params = _base_params(self.model)
+        flags = {n: p.requires_grad for n, p in self.model.named_parameters()}
+        no_grad = {n for n, p in self.model.named_parameters() if p.grad is None}
+        self._stock = ({n: params[n].detach().clone() for n in sorted(names)}, flags, no_grad)
+        with torch.no_grad():
+            for n, v in (values or {}).items(): params[n].copy_(v.to(params[n].dtype))
+        if self.trainable is not None:
+            self.model.requires_grad_(False)
+            if self.trainable != 'none': set_trainable(self.model, self.trainable)
+        self.trained = sorted(names)
 
     def set_control(self, image: torch.Tensor | None, scale: float = 1.0):
         if image is not None and not torch.is_tensor(image): raise ValueError("control image must be a torch tensor")
@@ -275,7 +380,8 @@ class ControlNeXtInjector:
             t = t.repeat_interleave(sample.shape[1])
         else: t = t.expand(n) if t.shape[0] == 1 else t
         if t.shape[0] != n: t = t.repeat(n // t.shape[0])
-        return c.to(sample.dtype), t
+        p = next(self.module.parameters())   # run the module in its own dtype (a float32 module on a float64 / float16 base)
+        return c.to(sample.dtype if p.dtype == sample.dtype or _autocast_on(sample) else p.dtype), t
 
     def _pre_model(self, mod, args, kwargs):
         self._feat = None
@@ -477,6 +583,67 @@ def load_delta(path, base: nn.Module, allow_other_weights: bool = False):
         for n, v in base_t.items(): params[n].copy_(v.to(params[n].dtype))
     return module, meta['point'], meta
 
+# %% ../nbs/10_controlnext.ipynb #a1b2c3d4e5f7
+UNET_SUBSET_FILE = 'unet_subset.safetensors'
+UNET_SUBSET_FORMAT = 'ctrlrepro.controlnext.unet_subset/1'
+
+def _base_params(model: nn.Module) -> dict:
+    return {_norm_name(n): p for n, p in model.named_parameters() if not _is_adapter(n)}
+
+def _subset_meta(model, names, trained):
+    return dict(format=UNET_SUBSET_FORMAT, trained=trained or 'explicit', names=json.dumps(sorted(names)),
+                base_class=type(model).__name__, base_arch=arch_fingerprint(model),
+                base_weights=str(weights_fingerprint(model, exclude=names)))
+
+def _subset_to_save(module, handle=None):
+    "(tensors, metadata) of the trained UNet subset that goes with `module` (from its handle, else as loaded), or None."
+    if handle is None:
+        live = [h for r in module.__dict__.get('_cnx_handles', []) for h in [r()]
+                if h is not None and h.module is module and h.attached and h.trained]
+        if len(live) > 1:
+            raise ValueError("this module is attached with a trained UNet subset to several models: save through one "
+                             "of them, handle.save_pretrained(dir)")
+        handle = live[0] if live else None
+    loaded = module.__dict__.get('_unet_subset')
+    trained = getattr(handle, 'trainable', None) or (loaded[1].get('trained') if loaded else None)
+    if handle is not None and handle.attached and handle.trained:
+        params = _base_params(handle.model)
+        return ({n: params[n].detach().cpu().contiguous() for n in handle.trained},
+                _subset_meta(handle.model, handle.trained, trained))
+    if handle is not None and handle._values:      # detached: the trained values it keeps for a re-attach
+        return ({n: v.cpu().contiguous() for n, v in handle._values.items()}, _subset_meta(handle.model, handle._values, trained))
+    return loaded
+
+def _write_unet_subset(folder: Path, sub):
+    from ctrlrepro.core import atomic_save_safetensors
+    p = folder / UNET_SUBSET_FILE
+    if sub is None:
+        if p.exists(): p.unlink()           # a subset left in the folder by an earlier save is not this module's
+        return
+    atomic_save_safetensors(sub[0], p, sub[1])
+
+def _read_unet_subset(path: Path):
+    from safetensors import safe_open
+    with safe_open(str(path), framework='pt') as f:
+        meta = f.metadata() or {}
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    if meta.get('format') != UNET_SUBSET_FORMAT:
+        raise ValueError(f"{path} is not a ControlNeXt UNet subset (format {meta.get('format')!r}): save it with save_pretrained")
+    return tensors, meta
+
+def _check_unet_subset(loaded, model: nn.Module, allow_other_weights: bool = False) -> dict:
+    "The saved subset's tensors if they fit `model` (same architecture; same other weights unless allowed)."
+    tensors, meta = loaded
+    if meta.get('base_arch') != arch_fingerprint(model):
+        raise ValueError(f"the module's saved UNet subset was trained on another architecture ({meta.get('base_class')}, "
+                         f"fingerprint {meta.get('base_arch')}); this model is {type(model).__name__} {arch_fingerprint(model)}: "
+                         "attach it to the base it was trained on")
+    wf = weights_fingerprint(model, exclude=tensors)
+    if not allow_other_weights and meta.get('base_weights') != 'None' and wf is not None and wf != meta.get('base_weights'):
+        raise ValueError(f"the module's saved UNet subset was trained on other base weights (fingerprint {meta.get('base_weights')}, "
+                         f"this model {wf}): pass allow_other_weights=True to apply it to another base of the same architecture")
+    return tensors
+
 # %% ../nbs/10_controlnext.ipynb #b61e585e
 def to_control_tensor(image, size=None) -> torch.Tensor:
     "PIL image / list of PIL / HWC uint8 array / (B,C,H,W) or (C,H,W) tensor -> float (B,C,H,W) in [0, 1]."
@@ -500,7 +667,14 @@ class ControlNeXtPipeline:
         if model is None: raise ValueError("pipeline has neither .unet nor .transformer")
         if next(module.parameters()).dtype != model.dtype or next(module.parameters()).device != model.device:
             module.to(device=model.device, dtype=model.dtype)
-        self.injector = ControlNeXtInjector(model, module, point, vae_scale_factor=getattr(pipe, 'vae_scale_factor', 8), allow_tile=True)
+        self.injector = module.attach(model, point, vae_scale_factor=getattr(pipe, 'vae_scale_factor', 8), allow_tile=True)
+
+    @classmethod
+    def from_pretrained(cls, pipe, path, point: str | None = None, **kw):
+        "Wrap `pipe` with a module saved by `save_pretrained` (its UNet subset, if any, is applied to the pipeline's UNet)."
+        return cls(pipe, ControlNeXtModel.from_pretrained(path, **kw), point)
+
+    def save_pretrained(self, save_directory): self.injector.save_pretrained(save_directory)
 
     @classmethod
     def from_official(cls, pipe, path, variant: str, unet_path=None, increments: bool = False, point: str | None = None, **kw):
@@ -516,7 +690,10 @@ class ControlNeXtPipeline:
         with self.injector.control(c, control_scale):
             return self.pipe(*args, num_images_per_prompt=num_images_per_prompt, **kw)
 
-    def detach(self): self.injector.detach()
+    def detach(self):
+        "Remove the module from the pipeline's model (the stock model again); returns the pipeline."
+        self.injector.detach()
+        return self.pipe
 
 def controlnext_eps(unet: nn.Module, injector: ControlNeXtInjector, control: torch.Tensor, control_scale: float = 1.0):
     "An eps function `(x, t, encoder_hidden_states, **kw) -> tensor` with the control applied, for custom samplers."
@@ -645,8 +822,9 @@ class ControlledUNet(nn.Module):
             self.module = module
             unet.requires_grad_(False)
             self.pattern = pattern
-            if pattern != 'none': set_trainable(unet, pattern)
+            names = set_trainable(unet, pattern) if pattern != 'none' else []
             self.injector = ControlNeXtInjector(unet, module, point, vae_scale_factor=vae_scale_factor)
+            self.injector.trained = sorted(set(self.injector.trained) | set(names))   # module.save_pretrained takes them along
 
     def forward(self, x, t, encoder_hidden_states, control=None, control_scale: float = 1.0, **kw):
         if self.method == 'controlnet': return self.net(x, t, encoder_hidden_states, control, control_scale, **kw).sample

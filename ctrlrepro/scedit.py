@@ -18,7 +18,7 @@ __all__ = ['MODEL_KINDS', 'TUNER_OPS', 'TABLE5A_RATIOS', 'TABLE5C_OPS', 'SC_INDE
            'SkipLayout', 'skip_layout', 'check_op', 'SCTuner', 'sc_tuner_params', 'check_indices', 'SCEditTuners',
            'check_injection', 'hint_stem', 'dense_block', 'CSCTuners', 'csc_edit', 'ConditionScales', 'check_weights',
            'SkipHooks', 'SkipEditor', 'SCEditHandle', 'attach', 'detach', 'SCEditModel', 'load_tuners',
-           'CombinedHandle', 'attach_both', 'tuner_params', 'saved_tensor_bytes']
+           'CombinedHandle', 'attach_both', 'tuner_params', 'saved_tensor_bytes', 'SCEditPipeline']
 
 # %% ../nbs/11_scedit.ipynb #e4ebf1da
 MODEL_KINDS = ('unet2d', 'svd', 'uvit')
@@ -28,7 +28,7 @@ def _unwrap(model):
     return model.base if type(model).__name__ == 'SCEditModel' else model
 
 def model_kind(model: nn.Module) -> str:
-    "'unet2d' (UNet2DConditionModel-like), 'svd' (UNetSpatioTemporalConditionModel) or 'uvit' (ctrlrepro.can.UViT)."
+    "'unet2d' (UNet2DConditionModel-like, also UNet2DModel), 'svd' (UNetSpatioTemporalConditionModel) or 'uvit' (ctrlrepro.can.UViT)."
     model = _unwrap(model)
     n = type(model).__name__
     if 'SpatioTemporal' in n and hasattr(model, 'up_blocks'): return 'svd'
@@ -92,7 +92,7 @@ def _trace_inputs(m, kind):
         if cfg.get('context_tokens'): kw['encoder_hidden_states'] = torch.zeros(1, cfg.context_tokens, cfg.context_dim, **mt)
         else: kw['class_labels'] = torch.zeros(1, dtype=torch.long, **mt)
         return (torch.zeros(1, cfg.in_channels, h, w, **mt), torch.zeros(1, **mt)), kw
-    cad = cfg.cross_attention_dim
+    cad = cfg.get('cross_attention_dim')                # None: UNet2DModel (unconditional / class-conditional)
     cad = cad[0] if isinstance(cad, (list, tuple)) else cad
     if kind == 'svd':
         n_time = cfg.projection_class_embeddings_input_dim // cfg.addition_time_embed_dim
@@ -105,6 +105,7 @@ def _trace_inputs(m, kind):
         kw['added_cond_kwargs'] = dict(text_embeds=torch.zeros(1, P - n_time * td, **mt), time_ids=torch.zeros(1, n_time, **mt))
     if cfg.get('class_embed_type') is not None or cfg.get('num_class_embeds') is not None:
         kw['class_labels'] = torch.zeros(1, dtype=torch.long, **mt)
+    if cad is None: return (torch.zeros(1, cfg.in_channels, h, w, **mt), torch.zeros(1, **mt)), kw
     return (torch.zeros(1, cfg.in_channels, h, w, **mt), torch.zeros(1, **mt), torch.zeros(1, 1, cad, **mt)), kw
 
 def _meta_twin(model):
@@ -257,6 +258,10 @@ class SCEditTuners(ModelMixin, ConfigMixin):
         lay = skip_layout(unet)
         return cls(skip_channels=list(lay.channels), indices=indices, op=op, down_ratio=down_ratio, num_heads=num_heads, tokens=lay.tokens)
 
+    def attach(self, model: nn.Module, **kw):
+        "Attach to a stock `model` through hooks (peft's `get_peft_model`): `attach(model, self, **kw)`; returns the handle."
+        return attach(model, self, **kw)
+
     def edit(self, i: int, skip: torch.Tensor, strength: float = 1.0, **_) -> torch.Tensor:
         "The edited skip i: skip + strength * T_i(skip)."
         return _call_cast(self.tuners[str(i)], skip, strength)
@@ -344,6 +349,10 @@ class CSCTuners(ModelMixin, ConfigMixin):
         return cls(skip_channels=list(lay.channels), skip_strides=list(lay.strides), indices=indices,
                    cond_channels=cond_channels, vae_scale_factor=vae_scale_factor, tokens=lay.tokens,
                    n_extra=lay.n_extra, grid=list(lay.grid) if lay.grid else None, **kw)
+
+    def attach(self, model: nn.Module, **kw):
+        "Attach to a stock `model` through hooks: `attach(model, self, **kw)`; returns the handle (`with handle.condition(c): ...`)."
+        return attach(model, self, **kw)
 
     def forward(self, cond: torch.Tensor) -> dict:
         "{skip index: c_j} for a condition batch (B, cond_channels, H, W)."
@@ -435,10 +444,11 @@ class SkipHooks:
             self._handles.append(self.model.register_forward_hook(self._post_model, always_call=True))
         return self
 
-    def detach(self):
-        "Remove the hooks: the model is the stock model again."
+    def detach(self) -> nn.Module:
+        "Remove the hooks: the model is the stock model again (returned)."
         for h in self._handles: h.remove()
         self._handles, self._feats = [], None
+        return self.model
 
     @property
     def attached(self) -> bool: return bool(self._handles)
@@ -461,8 +471,25 @@ class SkipEditor(SkipHooks):
         self.attach()
     def edit(self, i, skip): return self.fn(i, skip) if i in self.indices else skip
 
+def _attached_handles(model: nn.Module) -> list:
+    "The SCEdit handles whose hooks are on `model` (read from the pre-hooks of the model and its decoder blocks)."
+    model, out = _unwrap(model), []
+    for m in [model, *decoder_blocks(model)]:
+        for fn in m._forward_pre_hooks.values():
+            s = getattr(getattr(fn, 'func', fn), '__self__', None)
+            if type(s).__name__ == 'SCEditHandle' and all(s is not o for o in out): out.append(s)
+    return out
+
+def _save_sets(sets, path):
+    "One tuner set to `path`, several (multi-condition CSC) to `path/condition_<m>`."
+    if len(sets) == 1: sets[0].save_pretrained(path)
+    else:
+        for m, t in enumerate(sets): t.save_pretrained(Path(path) / f'condition_{m}')
+
 class SCEditHandle(SkipHooks):
-    "Hooks that put SC-/CSC-Tuners on a model's skips; made by `attach`."
+    """Hooks that put SC-/CSC-Tuners on a model's skips; made by `attach(model, tuners)` or `tuners.attach(model)`.
+    `detach()` gives the stock model back; `save_pretrained(dir)` saves the tuner set(s); `merge()` is refused (why: its
+    message). One SC set and one CSC set may be on a model together; a second set of the same kind is refused."""
     def __init__(self, model: nn.Module, tuners, strength=1.0, weights=None, injection: str | None = None,
                  control_scale: float = 1.0, allow_tile: bool = True):
         super().__init__(model)
@@ -482,6 +509,27 @@ class SCEditHandle(SkipHooks):
         self.set_strength(strength)
         self._cond = None
         self.attach()
+
+    def attach(self):
+        "(Re-)attach the hooks; refused if the model already carries tuners of the same kind (SC or CSC)."
+        if not self._handles:
+            kind = 'CSC' if self.csc else 'SC'
+            if any(h is not self and h.csc == self.csc for h in _attached_handles(self.model)):
+                raise ValueError(f"this {type(self.model).__name__} already has {kind}-Tuners attached: a second set would "
+                                 f"apply SCEdit twice. Detach the first (handle.detach()); several conditions go in one "
+                                 f"attach(unet, [csc_a, csc_b], weights=...)")
+        return super().attach()
+
+    def merge(self):
+        "Not possible for SCEdit: raises a ValueError saying why (the tuners are nonlinear; CSC also depends on the condition)."
+        raise ValueError("SCEdit cannot be merged into the model: an SC-Tuner adds W_up(GELU(W_down x)) to the skip before "
+                         "the decoder concatenates it (Eq. 5-6; 'res_prefix' is an attention), a nonlinear function no "
+                         "weight of the stock model can absorb, and a CSC-Tuner also depends on the condition image of each "
+                         "call. Keep the handle attached, or save the tuners with handle.save_pretrained(dir)")
+
+    def save_pretrained(self, save_directory):
+        "Save the tuner set(s) (config + safetensors): `load_tuners(dir)` / `SCEditTuners.from_pretrained(dir)` read them back."
+        _save_sets(self.sets, save_directory)
 
     # -- state
     def set_strength(self, strength):
@@ -571,8 +619,8 @@ def attach(model: nn.Module, tuners, strength=1.0, weights=None, injection: str 
     return SCEditHandle(model, tuners, strength, weights, injection, control_scale, allow_tile)
 
 def detach(handle: SCEditHandle):
-    "Remove what `attach` put on the model."
-    handle.detach()
+    "Remove what `attach` put on the model; returns the stock model."
+    return handle.detach()
 
 class SCEditModel(nn.Module):
     """A base model plus its tuners in one module (peft-style wrapper): `forward` is the base's forward with the tuners
@@ -581,6 +629,7 @@ class SCEditModel(nn.Module):
         super().__init__()
         self.base = base
         self.tuner_sets = nn.ModuleList(list(tuners) if isinstance(tuners, (list, tuple)) else [tuners])
+        self._base_flags = {n: p.requires_grad for n, p in base.named_parameters()}   # put back by detach
         if freeze_base: base.requires_grad_(False)
         self.handle = attach(base, list(self.tuner_sets) if len(self.tuner_sets) > 1 else self.tuner_sets[0], **attach_kw)
     @property
@@ -595,9 +644,13 @@ class SCEditModel(nn.Module):
 
     def save_pretrained(self, path):
         "Save the tuner set(s) only (config + safetensors); several CSC sets go to `path/condition_<m>`."
-        if len(self.tuner_sets) == 1: self.tuner_sets[0].save_pretrained(path)
-        else:
-            for m, t in enumerate(self.tuner_sets): t.save_pretrained(Path(path) / f'condition_{m}')
+        _save_sets(list(self.tuner_sets), path)
+
+    def detach(self) -> nn.Module:
+        "Remove the tuners' hooks, put the base's `requires_grad` back and return the base (peft's `unload`)."
+        for n, p in self.base.named_parameters(): p.requires_grad_(self._base_flags.get(n, p.requires_grad))
+        return self.handle.detach()
+    def merge(self): self.handle.merge()
 
     @classmethod
     def from_pretrained(cls, base: nn.Module, path, freeze_base: bool = True, **attach_kw):
@@ -713,3 +766,46 @@ def saved_tensor_bytes(model: nn.Module, fn, tuners=None, parts: dict | None = N
     for part, nb in seen.values():
         out[part]['n'] += 1; out[part]['bytes'] += nb
     return out
+
+# %% ../nbs/11_scedit.ipynb #b7c8d9e0f1a3
+class SCEditPipeline:
+    """Wrap a diffusers pipeline with a `.unet`: `SCEditPipeline(pipe, tuners)(prompt, control_image=..., control_scale=...,
+    strength=...)`. `tuners`: an `SCEditTuners`, a `CSCTuners`, a list of `CSCTuners`, or a `save_pretrained` folder."""
+    def __init__(self, pipe, tuners, **attach_kw):
+        model = getattr(pipe, 'unet', None)
+        if model is None: raise ValueError("SCEditPipeline needs a pipeline with a .unet (e.g. StableDiffusionPipeline)")
+        if isinstance(tuners, (str, Path)): tuners = load_tuners(tuners)
+        for t in (tuners if isinstance(tuners, (list, tuple)) else [tuners]):
+            if isinstance(t, nn.Module) and next(t.parameters()).device != model.device: t.to(model.device)
+        self.pipe, self.handle = pipe, attach(model, tuners, **attach_kw)
+
+    @classmethod
+    def from_pretrained(cls, pipe, path, **attach_kw):
+        "Wrap `pipe` with the tuner set(s) saved at `path`."
+        return cls(pipe, load_tuners(path), **attach_kw)
+
+    def save_pretrained(self, save_directory): self.handle.save_pretrained(save_directory)
+
+    def __call__(self, *args, control_image=None, control_scale: float | None = None, strength=None,
+                 num_images_per_prompt: int = 1, **kw):
+        h = self.handle
+        if control_image is not None and not h.csc:
+            raise ValueError("these are SC-Tuners, which take no control image: attach CSCTuners for a condition")
+        old = dict(h.strength)
+        if strength is not None: h.set_strength(strength)
+        try:
+            if control_image is None or not h.csc:
+                return self.pipe(*args, num_images_per_prompt=num_images_per_prompt, **kw)
+            from ctrlrepro.controlnext import to_control_tensor
+            many = len(h.sets) > 1
+            if many and not (isinstance(control_image, (list, tuple)) and len(control_image) == len(h.sets)):
+                raise ValueError(f"{len(h.sets)} CSC-Tuner sets: pass control_image as a list of {len(h.sets)} images (one per set)")
+            cs = [to_control_tensor(c).repeat_interleave(num_images_per_prompt, 0) for c in (control_image if many else [control_image])]
+            with h.condition(cs if many else cs[0], control_scale):
+                return self.pipe(*args, num_images_per_prompt=num_images_per_prompt, **kw)
+        finally: h.strength = old
+
+    def detach(self):
+        "Remove the tuners from the pipeline's UNet (the stock UNet again); returns the pipeline."
+        self.handle.detach()
+        return self.pipe
