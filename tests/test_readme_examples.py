@@ -31,3 +31,17 @@ def test_readme_example_runs(i, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)                     # the examples write folders (save_pretrained) in the cwd
     code = readme_examples()[i]
     exec(compile(code, f'README.md example {i + 1}', 'exec'), {'__name__': '__readme__'})
+
+
+@pytest.mark.parametrize('nb, name', [('13_tsm', 'TimestepMaster'), ('12_can', 'UViT')])
+def test_method_notebook_opens_with_the_readme_example(nb, name):
+    "Each method notebook's `## Usage` cell (right after the title) holds its README example verbatim."
+    import json
+    cells = json.loads((ROOT/'nbs'/f'{nb}.ipynb').read_text())['cells']
+    usage = next((i for i, c in enumerate(cells) if ''.join(c['source']).startswith('## Usage')), None)
+    assert usage is not None and usage <= 2, f'nbs/{nb}.ipynb does not open with a ## Usage cell'
+    first_test = next(i for i, c in enumerate(cells) if c['cell_type'] == 'code' and not ''.join(c['source']).startswith('#|'))
+    assert usage < first_test
+    ours = re.findall(r'^```python\n(.*?)^```', ''.join(cells[usage]['source']) + '\n', flags=re.S | re.M)
+    readme = [b for b in readme_examples() if name in b]
+    assert ours and readme and ours[0] == readme[0], f'nbs/{nb}.ipynb Usage differs from the README example: copy it'
