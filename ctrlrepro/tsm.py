@@ -813,11 +813,14 @@ def _expert_state_dict(model, name):
 PEFT_PREFIX = 'base_model.model.'
 
 def _lora_metadata(lcfg) -> str:
-    """diffusers' `lora_adapter_metadata` header for a file whose keys carry `PEFT_PREFIX`: the `LoraConfig`, its keys
-    prefixed the same way (as diffusers' own pipeline files prefix theirs with `unet.`), so that
-    `load_lora_adapter(dir, prefix='base_model.model', ...)` rebuilds the same r, lora_alpha and target modules."""
-    d = {k: (sorted(v) if isinstance(v, set) else v) for k, v in lcfg.to_dict().items()}
-    return json.dumps({PEFT_PREFIX + k: v for k, v in d.items()}, indent=1, sort_keys=True, default=str)
+    """diffusers' `lora_adapter_metadata` header for a file whose keys carry `PEFT_PREFIX`: the `LoraConfig` fields TSM
+    sets (diffusers builds `LoraConfig(**metadata)`, the rest are peft's defaults), keyed with the same prefix (as
+    diffusers' own pipeline files prefix theirs with `unet.`), so that `load_lora_adapter(dir, prefix='base_model.model',
+    ...)` rebuilds the same r, lora_alpha, dropout and target modules."""
+    tm = lcfg.target_modules
+    d = dict(r=lcfg.r, lora_alpha=lcfg.lora_alpha, lora_dropout=lcfg.lora_dropout,
+             target_modules=sorted(tm) if isinstance(tm, (set, list, tuple)) else tm)
+    return json.dumps({PEFT_PREFIX + k: v for k, v in d.items()}, sort_keys=True, separators=(',', ':'))
 
 def _unprefix(sd):
     "An expert's state dict with peft's `base_model.model.` prefix stripped (files saved before it had none)."
