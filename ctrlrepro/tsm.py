@@ -17,9 +17,9 @@ from diffusers.models.modeling_utils import ModelMixin
 from .core import atomic_save_safetensors, atomic_write_text, load_safetensors, replace_dir
 
 # %% auto #0
-__all__ = ['TIMESTEP_KINDS', 'ROUTER_INPUTS', 'ROUTER_INITS', 'PAPER_TARGETS', 'timestep_rows', 'expert_index', 'interval_bounds',
-           'check_scales', 'expert_name', 'TSMConfig', 'TSMRouter', 'TSMRouters', 'TimestepMaster', 'IntervalScheduler',
-           'IntervalFn', 'interval_training']
+__all__ = ['TIMESTEP_KINDS', 'ROUTER_INPUTS', 'ROUTER_INITS', 'PAPER_TARGETS', 'PEFT_PREFIX', 'timestep_rows', 'expert_index',
+           'interval_bounds', 'check_scales', 'expert_name', 'TSMConfig', 'TSMRouter', 'TSMRouters', 'TimestepMaster',
+           'IntervalScheduler', 'IntervalFn', 'interval_training']
 
 # %% ../nbs/13_tsm.ipynb #93ae7ea0
 TIMESTEP_KINDS = ('discrete', 'flow')
@@ -293,7 +293,7 @@ class TimestepMaster:
     def __init__(self, config: TSMConfig | None = None, **kw):
         if config is not None and kw: raise ValueError('pass either a TSMConfig or keyword arguments, not both')
         self.config = config if config is not None else TSMConfig(**kw)
-        self.models, self.targets, self.slots, self.routers, self._hooks = {}, {}, {}, {}, []
+        self.models, self.targets, self.slots, self.routers, self._hooks, self._grads = {}, {}, {}, {}, [], {}
         self.impl = 'batched'          # 'batched' (masked / gather + bmm / grouped conv) or 'naive' (loop over samples)
         self.fuse_router = 'auto'      # router's F(x) inside the experts' A matmul (linear layers): True, False, 'auto' = under no_grad
         self.mask_rank = 64            # mixed batches with total rank sum(n_j) * r <= this use the dense masked mixture
@@ -323,6 +323,7 @@ class TimestepMaster:
         c = self.config
         lcfg = LoraConfig(r=c.r, lora_alpha=c.lora_alpha, lora_dropout=c.lora_dropout, target_modules=target_modules,
                           init_lora_weights=True)
+        grads = {n: p.requires_grad for n, p in model.named_parameters()}   # the stock flags, restored by detach()
         with warnings.catch_warnings():
             warnings.filterwarnings('ignore', message='Already found a `peft_config`')
             for n in c.scales:
@@ -336,7 +337,7 @@ class TimestepMaster:
             layer.set_adapter([])                     # peft's own forward adds nothing; our hook adds the routed delta
             self._hooks.append(layer.register_forward_hook(self._make_hook(s)))
             slots[name] = s
-        self.models[key], self.slots[key] = model, slots
+        self.models[key], self.slots[key], self._grads[key] = model, slots, grads
         self.targets[key] = target_modules if isinstance(target_modules, str) else list(target_modules)
         if timestep_hook or (timestep_hook is None and _timestep_param(model, ('timestep',)) is not None):
             self.hook_timestep(model)
@@ -368,10 +369,45 @@ class TimestepMaster:
         self._hooks.append(module.register_forward_pre_hook(pre, with_kwargs=True))
         self._hooks.append(module.register_forward_hook(post, with_kwargs=True, always_call=True))
 
-    def detach(self):
-        "Remove every hook (the peft adapters stay in the models, with no active adapter)."
+    def detach(self) -> dict:
+        """Give the stock models back, as peft's `unload()` does: every hook removed, every peft LoRA layer replaced by its
+        base layer (unmerged first if an expert was merged), the expert banks, routers and `peft_config` entries dropped,
+        the parameters' `requires_grad` flags restored. Returns the detached models `{key: model}`; this `TimestepMaster`
+        is empty again (`attach` works again, with fresh experts). Save first (`save_pretrained`) to keep the experts."""
         for h in self._hooks: h.remove()
         self._hooks = []
+        names = {expert_name(n, i) for n in self.config.scales for i in range(n)}
+        for key, model in self.models.items():
+            for lname, s in self.slots[key].items():
+                if s.layer.merged: s.layer.unmerge()
+                parent, _, child = lname.rpartition('.')
+                setattr(model.get_submodule(parent) if parent else model, child, s.layer.get_base_layer())
+            pc = getattr(model, 'peft_config', None)
+            if isinstance(pc, dict):
+                for n in names: pc.pop(n, None)
+                if not pc: del model.peft_config
+            for n, p in model.named_parameters(): p.requires_grad_(self._grads[key].get(n, p.requires_grad))
+        out = self.models
+        self.models, self.targets, self.slots, self.routers, self._grads = {}, {}, {}, {}, {}
+        self._state, self._stack = None, []
+        self.foster(self.config.scales[0])
+        return out
+
+    def merge(self, name: str):
+        """Merge expert `name` (e.g. `expert_name(8, 3)`) into the base weights with peft's `merge`: the model then computes
+        that one expert at every timestep, with no routing and no extra cost. TSM as a whole does not merge: it picks the
+        experts by timestep (Eq. 4) and, assembled, gates them by the input (Eq. 6). Undo with `unmerge()`."""
+        self.use_peft(name)
+        for slots in self.slots.values():
+            for s in slots.values(): s.layer.merge(adapter_names=[name])
+        return self
+
+    def unmerge(self):
+        "Undo `merge` (peft's `unmerge`); the stage stays plain peft with that expert active (`foster` / `assemble` to route)."
+        for slots in self.slots.values():
+            for s in slots.values():
+                if s.layer.merged: s.layer.unmerge()
+        return self
 
     # -- timestep state -----------------------------------------------------------------------------------------
     def set_timestep(self, t):
@@ -414,7 +450,9 @@ class TimestepMaster:
     def _unpeft(self):
         if self.stage in ('peft', 'base'):
             for slots in self.slots.values():
-                for s in slots.values(): s.layer.set_adapter([])
+                for s in slots.values():
+                    if s.layer.merged: s.layer.unmerge()         # a merged expert (tsm.merge) leaves the base weights first
+                    s.layer.set_adapter([])
 
     def foster(self, n: int | None = None, interval: int | None = None):
         """1-stage (Eq. 3-4): every sample uses its expert of scale `n` (default the finest), ungated. Trainable: the
@@ -772,6 +810,22 @@ def _expert_state_dict(model, name):
     from peft import get_peft_model_state_dict
     return {k: v for k, v in get_peft_model_state_dict(model, adapter_name=name).items() if '.lora_A.' in k or '.lora_B.' in k}
 
+PEFT_PREFIX = 'base_model.model.'
+
+def _lora_metadata(lcfg) -> str:
+    """diffusers' `lora_adapter_metadata` header for a file whose keys carry `PEFT_PREFIX`: the `LoraConfig` fields TSM
+    sets (diffusers builds `LoraConfig(**metadata)`, the rest are peft's defaults), keyed with the same prefix (as
+    diffusers' own pipeline files prefix theirs with `unet.`), so that `load_lora_adapter(dir, prefix='base_model.model',
+    ...)` rebuilds the same r, lora_alpha, dropout and target modules."""
+    tm = lcfg.target_modules
+    d = dict(r=lcfg.r, lora_alpha=lcfg.lora_alpha, lora_dropout=lcfg.lora_dropout,
+             target_modules=sorted(tm) if isinstance(tm, (set, list, tuple)) else tm)
+    return json.dumps({PEFT_PREFIX + k: v for k, v in d.items()}, sort_keys=True, separators=(',', ':'))
+
+def _unprefix(sd):
+    "An expert's state dict with peft's `base_model.model.` prefix stripped (files saved before it had none)."
+    return {k.removeprefix(PEFT_PREFIX): v for k, v in sd.items()}
+
 def _save_pretrained(self, path):
     "Write the experts (peft adapter folders), routers (diffusers model) and the TSM config to `path`, atomically."
     from peft import LoraConfig, get_peft_model_state_dict
@@ -789,9 +843,11 @@ def _save_pretrained(self, path):
                 sd = {k: v.detach().contiguous().cpu() for k, v in _expert_state_dict(model, name).items()}
                 d = tmp / key / name
                 d.mkdir(parents=True)
-                atomic_save_safetensors(sd, d / 'adapter_model.safetensors', metadata=dict(format='pt'))
-                LoraConfig(r=c.r, lora_alpha=c.lora_alpha, lora_dropout=c.lora_dropout, target_modules=self.targets[key],
-                           init_lora_weights=True).save_pretrained(str(d))
+                lcfg = LoraConfig(r=c.r, lora_alpha=c.lora_alpha, lora_dropout=c.lora_dropout,
+                                  target_modules=self.targets[key], init_lora_weights=True)
+                atomic_save_safetensors({PEFT_PREFIX + k: v for k, v in sd.items()}, d / 'adapter_model.safetensors',
+                                        metadata=dict(format='pt', lora_adapter_metadata=_lora_metadata(lcfg)))
+                lcfg.save_pretrained(str(d))
                 if not shapes: shapes = {k: list(v.shape) for k, v in sd.items()}
         info['models'][key] = dict(class_name=type(model).__name__, target_modules=self.targets[key], shapes=shapes,
                                    routers=key in self.routers)
@@ -825,7 +881,7 @@ def _from_pretrained(cls, path, **models):
         for n in tsm.config.scales:
             for i in range(n):
                 name = expert_name(n, i)
-                sd = load_safetensors(path / key / name / 'adapter_model.safetensors')
+                sd = _unprefix(load_safetensors(path / key / name / 'adapter_model.safetensors'))
                 res = set_peft_model_state_dict(model, sd, adapter_name=name)
                 if getattr(res, 'unexpected_keys', None): raise ValueError(f'{name}: unexpected keys {res.unexpected_keys[:3]}')
         if m.get('routers'):
