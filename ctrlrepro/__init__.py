@@ -11,13 +11,13 @@ import importlib
 _PUBLIC = {
     'controlnext': ['ControlNeXtModel', 'ControlNeXtInjector', 'ControlNeXtPipeline', 'controlnext_variant', 'small_module',
                     'tiny_unet', 'save_delta', 'load_delta'],
-    'scedit': ['SCEditTuners', 'CSCTuners', 'SCEditModel', 'SCEditHandle', 'load_tuners'],
+    'scedit': ['SCEditTuners', 'CSCTuners', 'SCEditModel', 'SCEditHandle', 'SCEditPipeline', 'load_tuners'],
     'can': ['UViT', 'DiT', 'CondConv2d', 'CondLinear', 'WeightGenerator', 'CAN_DESIGN'],
     'tsm': ['TimestepMaster', 'TSMConfig', 'TSMRouters', 'expert_name', 'interval_training', 'PAPER_TARGETS'],
 }
 _WHERE = {name: mod for mod, names in _PUBLIC.items() for name in names}
-_MODULES = ('core', 'report', 'cli', 'pipeline', 'bench', 'data', 'compbench', 'metrics', 'diffusion', 'bases', 'baselines',
-            'controlnext', 'scedit', 'scedit_mini', 'can', 'tsm', 'tsm_mini', 'tsm_distill')
+_MODULES = ('core', 'claims', 'experiments', 'report', 'cli', 'pipeline', 'bench', 'data', 'compbench', 'metrics', 'diffusion', 'bases', 'baselines',
+            'controlnext', 'scedit', 'scedit_mini', 'can', 'can_mini', 'tsm', 'tsm_mini', 'tsm_distill')
 __all__ = list(_WHERE)
 
 

@@ -17,7 +17,7 @@ def readme_examples(text=None):
 
 def test_the_section_has_one_example_per_method():
     blocks = readme_examples()
-    for name in ('ControlNeXtInjector', 'SCEditTuners', 'UViT', 'TimestepMaster'):
+    for name in ('ControlNeXtModel', 'CSCTuners', 'UViT', 'TimestepMaster'):
         assert sum(name in b for b in blocks) >= 1, f'no README example uses {name}'
 
 
