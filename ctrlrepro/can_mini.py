@@ -4,9 +4,10 @@
 
 # %% auto #0
 __all__ = ['MINI_SIZES', 'MINI_PRESETS', 'CURVE_RUNS', 'RUN_ORDER', 'SMOKE_SIZE', 'MINI_RUNS', 'MINI_RES', 'MINI_PATCH',
-           'MINI_SCHEDULE', 'CODE_MODULES', 'MINI_SEEDS', 'FD_METRIC', 'ACC_METRIC', 'mini_model', 'ClassCondFn',
-           'sample_images', 'evaluate', 'mini_budget', 'train_mini', 'mini_seeds', 'mini_results', 'add_mini_rows',
-           'gain_row', 'pd_isna']
+           'MINI_SCHEDULE', 'CODE_MODULES', 'MINI_SEEDS', 'FD_METRIC', 'ACC_METRIC', 'CHANCE_ACC', 'GATE_MARGIN',
+           'mini_model', 'ClassCondFn', 'sample_images', 'evaluate', 'mini_budget', 'train_mini', 'mini_seeds',
+           'mini_results', 'add_mini_rows', 'gain_row', 'pd_isna', 'paper_fid', 'can_claim', 'per_seed', 'class_gate',
+           'judge_claims']
 
 # %% ../nbs/12a_can_mini.ipynb #4c92b688
 import io, json, time, hashlib
@@ -23,6 +24,8 @@ from .pipeline import code_id
 from .data import load_fashion_mnist
 from .metrics import FMNISTExtractor, FMNISTNet, fmnist_classifier, frechet_distance, class_accuracy
 from .diffusion import Trainer, TensorDictDataset, make_scheduler, sample
+from .report import paper_numbers
+from .claims import Claim, Gate, relative_effect, add_claim, add_gate
 from .can import UViT, DiT, CAN_DESIGN, count_params, generator_params
 
 
@@ -299,3 +302,54 @@ def gain_row(rec, artifact, label, tab, a, b, paper_cols=('FID gain (stated in t
 def pd_isna(v):
     try: return v != v
     except Exception: return False
+
+# %% ../nbs/12a_can_mini.ipynb #1b897020
+CHANCE_ACC, GATE_MARGIN = 10.0, 10.0   # % and points: 10 balanced classes; the gate asks for twice chance
+
+def paper_fid(artifact: str, row: str) -> float:
+    "The paper's FID of `row` in `artifact` (ctrlrepro/paper_numbers/can.csv)."
+    pn = paper_numbers('can')
+    v = pn[(pn.artifact == artifact) & (pn.row == row) & (pn.column == 'FID')].value
+    if len(v) != 1: raise ValueError(f"no FID of row {row!r} in CAN {artifact} (see ctrlrepro/paper_numbers/can.csv)")
+    return float(v.iloc[0])
+
+def can_claim(artifact: str, claim: str, arm_a: str, arm_b: str, rows: tuple | None = None, headline: bool = False) -> Claim:
+    """'run `arm_a` beats run `arm_b`' on FD-FMNIST (lower is better), class accuracy secondary. `rows`: the paper's
+    (row of A, row of B) in `artifact` whose FIDs give the paper's effect; None: the paper states no number."""
+    for n in (arm_a, arm_b):
+        if n not in MINI_RUNS: raise ValueError(f"unknown mini run {n!r}; known: {list(MINI_RUNS)}")
+    eff = src = None
+    if rows is not None:
+        fa, fb = paper_fid(artifact, rows[0]), paper_fid(artifact, rows[1])
+        eff, src = relative_effect(fa, fb, higher_is_better=False), f"{artifact}: FID {fb:g} ({rows[1]}) vs {fa:g} ({rows[0]})"
+    return Claim('can', artifact, claim, arm_a, arm_b, FD_METRIC, False, eff, src or '', secondary=(ACC_METRIC,), headline=headline)
+
+def per_seed(runs, metric: str = 'fd') -> dict:
+    "seed -> FD (`metric='fd'`) or class accuracy in % (`'acc'`) of a run's cached seeds."
+    if metric not in ('fd', 'acc'): raise ValueError(f"metric must be 'fd' or 'acc', got {metric!r}")
+    return {r['settings']['seed']: (100 * r['acc'] if metric == 'acc' else r['fd']) for r in runs}
+
+def class_gate(res, names, margin: float = GATE_MARGIN) -> Gate:
+    "The setup works: each run in `names` has generated-class accuracy above chance + `margin` points on every seed."
+    name = f'every arm learned the class: accuracy above {CHANCE_ACC + margin:g} % (chance {CHANCE_ACC:g} %) on every seed'
+    bad, per = [], []
+    for n in dict.fromkeys(names):
+        acc = per_seed(res.get(n, []), 'acc')
+        if not acc: bad.append(n); per.append(f'{n}: not run yet'); continue
+        ok = all(v > CHANCE_ACC + margin for v in acc.values())
+        if not ok: bad.append(n)
+        per.append(f"{n}: {', '.join(f'seed {s} {v:.1f} %' for s, v in acc.items())}{'' if ok else ' (fails)'}")
+    return Gate(name, not bad, '; '.join(per))
+
+def judge_claims(rec, claims, res, gate: Gate | None = None) -> dict:
+    """Add the gate row (once per artifact) and each claim's verdict (`ctrlrepro.claims.add_claim`, paired by seed) to
+    `rec`; `gate` defaults to `class_gate` over every arm of `claims`. Returns claim -> verdict."""
+    gate = gate or class_gate(res, [n for c in claims for n in (c.arm_a, c.arm_b)])
+    for art in dict.fromkeys(c.artifact for c in claims): add_gate(rec, art, gate, paper='can')
+    out = {}
+    for c in claims:
+        ra, rb = res.get(c.arm_a, []), res.get(c.arm_b, [])
+        out[c.claim] = add_claim(rec, c, per_seed(ra), per_seed(rb), gate,
+                                 secondary={ACC_METRIC: (per_seed(ra, 'acc'), per_seed(rb, 'acc'), True)})['verdict']
+    return out
+
