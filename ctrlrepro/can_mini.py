@@ -331,7 +331,7 @@ def per_seed(runs, metric: str = 'fd') -> dict:
 
 def class_gate(res, names, margin: float = GATE_MARGIN) -> Gate:
     "The setup works: each run in `names` has generated-class accuracy above chance + `margin` points on every seed."
-    name = f'every arm learned the class: accuracy above {CHANCE_ACC + margin:g} % (chance {CHANCE_ACC:g} %) on every seed'
+    name = f'every arm learns the class (accuracy > {CHANCE_ACC + margin:g} % on every seed, chance {CHANCE_ACC:g} %)'
     bad, per = [], []
     for n in dict.fromkeys(names):
         acc = per_seed(res.get(n, []), 'acc')
