@@ -10,7 +10,13 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 import torch
 from torch.utils.data import Dataset
+import time
+import multiprocessing as mp
+from fontTools.ttLib import TTFont
+from skimage.feature import canny as _canny
+from scipy.ndimage import binary_fill_holes, gaussian_filter, map_coordinates, binary_dilation
 from .core import repo_root, atomic_write_text
+
 
 # %% auto #0
 __all__ = ['FASHION_MNIST_DIR', 'NOTO_FONT', 'OPENMOJI_VERSION', 'OPENMOJI_TGZ_SHA256', 'NOTO_FONT_SHA256',
@@ -247,7 +253,6 @@ def _build_openmoji(install=False, processes=2, render_px=128):
         raise ValueError(f"openmoji.json has {len(entries)} entries, expected {DATASETS['openmoji']['count']}")
     jobs = [(s, render_px) for s in svgs]
     if processes and processes > 1:
-        import multiprocessing as mp
         with mp.get_context("fork").Pool(processes) as pool: rgba = pool.map(_render_svg, jobs, chunksize=64)
     else:
         rgba = [_render_svg(j) for j in jobs]
@@ -274,7 +279,6 @@ def _assign_splits(records):
 _NOTO_SKIP = set(range(0x1F1E6, 0x1F200)) | set(range(0x1F3FB, 0x1F400)) | {0x200D, 0x20E3, 0xFE0F, 0xFE0E}
 
 def _noto_codepoints(font_path=NOTO_FONT):
-    from fontTools.ttLib import TTFont
     cmap = TTFont(str(font_path)).getBestCmap()
     return [cp for cp in sorted(cmap) if cp >= 0xA9 and cp not in _NOTO_SKIP and not 0xE0000 <= cp <= 0xE007F
             and unicodedata.name(chr(cp), None)]
@@ -392,7 +396,6 @@ def to_gray(img: np.ndarray) -> np.ndarray:
 
 def canny(img: np.ndarray, low: float = 100, high: float = 200, sigma: float = 1.0) -> np.ndarray:
     "Canny edges of a uint8 image with thresholds in 0-255 grey units -> float32 HxW in {0, 1}."
-    from skimage.feature import canny as _canny
     if low > high: raise ValueError(f"canny low threshold {low} must not exceed high threshold {high}")
     return _canny(to_gray(img), sigma=sigma, low_threshold=low, high_threshold=high).astype(np.float32)
 
@@ -404,7 +407,6 @@ def random_canny_thresholds(rng: np.random.Generator, low_range=(50, 150), high_
 def alpha_mask(img: np.ndarray, alpha: np.ndarray | None = None, white: int = 245, fill_holes: bool = True):
     "Foreground mask float32 HxW in {0,1}: alpha > 127 if given, else non-white pixels (holes filled)."
     if alpha is not None: return (np.asarray(alpha) > 127).astype(np.float32)
-    from scipy.ndimage import binary_fill_holes
     m = (np.asarray(img)[..., :3] < white).any(-1)
     return (binary_fill_holes(m) if fill_holes else m).astype(np.float32)
 
@@ -452,7 +454,6 @@ def masked_image(img: np.ndarray, mask: np.ndarray, fill: int = 0) -> np.ndarray
 def sketch(edges: np.ndarray, rng: np.random.Generator | None = None, jitter: float = 0.8,
            drop: float = 0.2, thicken: float = 0.5) -> np.ndarray:
     "Sketch-like degradation of binary edges: smooth random displacement, dropped segments, random thickening."
-    from scipy.ndimage import gaussian_filter, map_coordinates, binary_dilation
     rng = rng or np.random.default_rng()
     e = np.asarray(edges, np.float32) > 0.5
     H, W = e.shape
@@ -534,7 +535,6 @@ def prepare(names=None, install: bool = True, force: bool = False, verbose: bool
     """Acquire and cache the datasets `names` (default all of `DATASETS`, then the Fashion-MNIST classifier of
     `ctrlrepro.metrics`), check counts/checksums, write
     `data_dir()/DATASETS.json` (name, source, license, count). Installs missing Debian packages when root."""
-    import time
     names = list(DATASETS) + list(PREPARE_EXTRAS) if names is None else \
         ([names] if isinstance(names, str) else list(names))
     bad = [n for n in names if n not in DATASETS and n not in PREPARE_EXTRAS]

@@ -10,7 +10,15 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from PIL import Image
+from scipy.ndimage import binary_dilation
+from tqdm.auto import tqdm
+from safetensors import safe_open
+from safetensors.torch import load_file
+import ctrlrepro
+from .core import atomic_save_safetensors
 from .data import data_dir, load_fashion_mnist, canny, alpha_mask, color_map
+
 
 # %% auto #0
 __all__ = ['FMNIST_CNN_VERSION', 'FMNIST_CNN_CONFIG', 'to_uint8_nhwc', 'to_cleanfid_batch', 'Extractor', 'EffNetLite0Extractor',
@@ -54,7 +62,6 @@ class Extractor(nn.Module):
     @torch.no_grad()
     def features(self, images, batch_size: int = 128, progress: bool = False) -> np.ndarray:
         x = to_cleanfid_batch(images)
-        from tqdm.auto import tqdm
         out = [self(x[i:i + batch_size]).float().cpu().numpy()
                for i in tqdm(range(0, len(x), batch_size), disable=not progress, desc=self.metric)]
         return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
@@ -117,7 +124,6 @@ def _fmnist_cnn_path(cfg=FMNIST_CNN_CONFIG) -> Path:
     cache `data/models/` (trained there on first use). The committed copy is what makes FD-FMNIST and class accuracy
     the same metric on every machine: retraining with the same seed on another CPU gave different weights
     (floating-point summation order differs between CPU kernels; test accuracy 90.54 % on one machine, 90.25 % on another)."""
-    import ctrlrepro
     h = hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:12]
     name = f"fmnist-cnn-{h}.safetensors"
     shipped = Path(ctrlrepro.__file__).parent / "assets" / name
@@ -138,7 +144,6 @@ def train_fmnist_classifier(cfg=FMNIST_CNN_CONFIG, limit=None, epochs=None, prog
     finally: torch.set_num_threads(prev)
 
 def _train_fmnist(cfg, limit, epochs, progress):
-    from tqdm.auto import tqdm
     g = torch.Generator().manual_seed(cfg["seed"]); torch.manual_seed(cfg["seed"])
     xs, ys = load_fashion_mnist("train"); xt, yt = load_fashion_mnist("test")
     if limit: xs, ys = xs[:limit], ys[:limit]
@@ -170,14 +175,11 @@ def fmnist_classifier(train: bool = True, progress: bool = True) -> FMNISTNet:
     p = _fmnist_cnn_path()
     if not p.exists():
         if not train: raise FileNotFoundError(f"{p} is missing: run `ctrlrepro data` or ctrlrepro.metrics.fmnist_classifier()")
-        from ctrlrepro.core import atomic_save_safetensors
         t0 = time.time()
         net, acc = train_fmnist_classifier(progress=progress)
         if acc < 0.88: raise RuntimeError(f"Fashion-MNIST classifier reached only {acc:.4f} test accuracy (< 0.88)")
         atomic_save_safetensors(net.state_dict(), p, dict(test_accuracy=f"{acc:.4f}", config=json.dumps(FMNIST_CNN_CONFIG),
                                                           train_seconds=f"{time.time() - t0:.0f}"))
-    from safetensors import safe_open
-    from safetensors.torch import load_file
     with safe_open(str(p), "pt") as f: meta = f.metadata()
     net = FMNISTNet(FMNIST_CNN_CONFIG["widths"], FMNIST_CNN_CONFIG["hidden"], FMNIST_CNN_CONFIG["dropout"])
     net.load_state_dict(load_file(str(p))); net.eval().requires_grad_(False)
@@ -254,7 +256,6 @@ def fd_folders(dir_a, dir_b, extractor="effnet-lite0", batch_size=64) -> float:
 
 def save_images(images, folder) -> Path:
     "Write images as PNG files 00000.png, ... into `folder` (created)."
-    from PIL import Image
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     for i, im in enumerate(to_uint8_nhwc(images)):
         Image.fromarray(im[..., 0] if im.shape[-1] == 1 else im).save(folder / f"{i:05d}.png")
@@ -281,7 +282,6 @@ def _maps(x, name) -> np.ndarray:
 
 def edge_prf(generated, target_edges, tolerance: int = 1, low=100, high=200):
     "Per-image (precision, recall, F1) of the Canny edges of `generated` against `target_edges`."
-    from scipy.ndimage import binary_dilation
     imgs, tgt = to_uint8_nhwc(generated), _maps(target_edges, "target_edges") > 0.5
     if len(imgs) != len(tgt) or imgs.shape[1:3] != tgt.shape[1:]:
         raise ValueError(f"generated {imgs.shape} and target edges {tgt.shape} do not match")
@@ -365,7 +365,6 @@ def clip_score(images, texts, model_name: str = "ViT-B-32", pretrained: str | No
                batch_size: int = 64) -> float:
     "CLIPScore = 100 * mean(max(cos(image, text), 0)) with open_clip `model_name`/`pretrained` (None: random weights)."
     import open_clip
-    from PIL import Image
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     key = (model_name, pretrained, str(device))
     if key not in _CLIP:
