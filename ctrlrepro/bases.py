@@ -23,7 +23,7 @@ from .data import load_emoji
 
 # %% auto #0
 __all__ = ['SPECIALS', 'BASE_CONFIGS', 'TRAIN_SCHEDULE', 'build_tokenizer', 'tokenize', 'PixelUnshuffleAE', 'base_dir', 'Base',
-           'make_base', 'save_base', 'load_base', 'emoji_tensors', 'train_config', 'train_base']
+           'make_base', 'save_base', 'load_base', 'emoji_tensors', 'train_config', 'train_base', 'embed_captions']
 
 # %% ../nbs/07_bases.ipynb #34d0bf2d
 SPECIALS = ('[PAD]', '[UNK]', '[BOS]', '[EOS]')
@@ -328,3 +328,10 @@ def train_base(name: str = 'tiny-sd', scale: str = 'smoke', steps: int = 2, batc
     atomic_write_text(out / 'train.json', json.dumps(info, indent=1) + '\n')
     if not keep_checkpoint and ckpt.exists(): shutil.rmtree(ckpt)   # optimizer state: only needed to resume
     return base, info
+
+# %% ../nbs/07_bases.ipynb #778efa41
+@torch.no_grad()
+def embed_captions(base, captions):
+    "Text-encoder hidden states of `captions` for a `ctrlrepro.bases.Base`."
+    return base.text_encoder(base.tokenize(list(captions)))[0]
+

@@ -17,14 +17,17 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 import ctrlrepro
 from .core import atomic_save_safetensors
-from .data import data_dir, load_fashion_mnist, canny, alpha_mask, color_map
+from .data import data_dir, load_fashion_mnist, canny, alpha_mask, color_map, DATASETS
+from .data import prepare as prepare_data
+from .core import atomic_write_text
 
 
 # %% auto #0
-__all__ = ['FMNIST_CNN_VERSION', 'FMNIST_CNN_CONFIG', 'to_uint8_nhwc', 'to_cleanfid_batch', 'Extractor', 'EffNetLite0Extractor',
-           'FMNISTNet', 'fmnist_input', 'train_fmnist_classifier', 'fmnist_classifier', 'FMNISTExtractor', 'extractor',
-           'frechet_distance', 'fd', 'fd_folders', 'save_images', 'class_accuracy', 'edge_prf', 'edge_f1', 'mask_iou',
-           'color_error', 'caption_retrieval', 'inception_fid', 'clip_score']
+__all__ = ['FMNIST_CNN_VERSION', 'FMNIST_CNN_CONFIG', 'PREPARE_EXTRAS', 'to_uint8_nhwc', 'to_cleanfid_batch', 'Extractor',
+           'EffNetLite0Extractor', 'FMNISTNet', 'fmnist_input', 'train_fmnist_classifier', 'fmnist_classifier',
+           'FMNISTExtractor', 'extractor', 'frechet_distance', 'fd', 'fd_folders', 'save_images', 'class_accuracy',
+           'prepare', 'edge_prf', 'edge_f1', 'mask_iou', 'color_error', 'caption_retrieval', 'inception_fid',
+           'clip_score']
 
 # %% ../nbs/05_metrics.ipynb #fdcebd83
 def to_uint8_nhwc(images) -> np.ndarray:
@@ -270,6 +273,33 @@ def class_accuracy(images, labels, classifier: FMNISTNet | None = None, batch_si
     if len(x) != len(y): raise ValueError(f"{len(x)} images but {len(y)} labels")
     pred = torch.cat([net(fmnist_input(x[i:i + batch_size])).argmax(1) for i in range(0, len(x), batch_size)])
     return float((pred.numpy() == y).mean())
+
+# %% ../nbs/05_metrics.ipynb #b6e5358d
+PREPARE_EXTRAS = ("fmnist-classifier",)  # cached metric networks that `prepare()` builds after the datasets
+
+def prepare(names=None, install: bool = True, force: bool = False, verbose: bool = True) -> dict:
+    """Acquire and cache the datasets `names` (default all of `ctrlrepro.data.DATASETS`, then the Fashion-MNIST
+    classifier), check them, and record them in `data_dir()/DATASETS.json` (`ctrlrepro.data.prepare` for the datasets)."""
+    names = list(DATASETS) + list(PREPARE_EXTRAS) if names is None else ([names] if isinstance(names, str) else list(names))
+    bad = [n for n in names if n not in DATASETS and n not in PREPARE_EXTRAS]
+    if bad: raise ValueError(f"unknown datasets {bad}; known: {list(DATASETS) + list(PREPARE_EXTRAS)}")
+    ds = [n for n in names if n in DATASETS]
+    summary = prepare_data(ds, install=install, force=force, verbose=verbose) if ds else {}
+    extra = {}
+    for n in names:
+        if n != "fmnist-classifier": continue   # the metric network of FD-FMNIST / class accuracy
+        t0 = time.time()
+        net = fmnist_classifier(progress=verbose)
+        extra[n] = dict(name="Fashion-MNIST CNN (FD-FMNIST)", path=str(net.path), test_accuracy=net.test_accuracy,
+                        license="trained here on Fashion-MNIST (MIT)", seconds=round(time.time() - t0, 1))
+        if verbose: print(f"{n}: test accuracy {net.test_accuracy:.4f} ({extra[n]['seconds']} s)")
+    if extra:
+        p = data_dir() / "DATASETS.json"
+        old = json.loads(p.read_text()) if p.exists() else {}
+        old.update(extra)
+        atomic_write_text(p, json.dumps(old, indent=1))
+    return {**summary, **extra}
+
 
 # %% ../nbs/05_metrics.ipynb #bbb1571a
 def _maps(x, name) -> np.ndarray:

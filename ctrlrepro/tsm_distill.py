@@ -11,8 +11,7 @@ import torch
 import torch.nn.functional as F
 from .diffusion import sample, StepBatchSampler
 from .metrics import EffNetLite0Extractor, frechet_distance, caption_retrieval
-from .bases import load_base, emoji_tensors
-from .controlnext import embed_captions
+from .bases import load_base, emoji_tensors, embed_captions
 from .tsm import TimestepMaster, TSMConfig, PAPER_TARGETS
 from .tsm_mini import _adapter_state, _load_adapter_state
 
