@@ -10,13 +10,20 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
+import transformers
+from transformers import PreTrainedTokenizerFast, CLIPTextConfig, CLIPTextModel
+from tokenizers import Tokenizer, models, pre_tokenizers, normalizers, processors, trainers
+from diffusers import UNet2DConditionModel, PixArtTransformer2DModel, SD3Transformer2DModel, DDPMScheduler, AutoencoderKL
+from huggingface_hub import file_exists
 
 from .core import repo_root, atomic_write_text, check_scale, replace_dir
 from .diffusion import (make_scheduler, sample, UNetFn, TransformerFn, Trainer, TensorDictDataset, to_uint8)
+from .data import load_emoji
+
 
 # %% auto #0
 __all__ = ['SPECIALS', 'BASE_CONFIGS', 'TRAIN_SCHEDULE', 'build_tokenizer', 'tokenize', 'PixelUnshuffleAE', 'base_dir', 'Base',
-           'make_base', 'save_base', 'load_base', 'emoji_tensors', 'train_config', 'train_base']
+           'make_base', 'save_base', 'load_base', 'emoji_tensors', 'train_config', 'train_base', 'embed_captions']
 
 # %% ../nbs/07_bases.ipynb #34d0bf2d
 SPECIALS = ('[PAD]', '[UNK]', '[BOS]', '[EOS]')
@@ -25,8 +32,6 @@ def build_tokenizer(captions, max_length: int = 16, min_freq: int = 1):
     """Word-level tokenizer from `captions` (`tokenizers` WordLevel, lower-case, whitespace/punctuation split,
     `[BOS] ... [EOS]`, padded/truncated to `max_length`), wrapped as a `transformers.PreTrainedTokenizerFast` so that
     `save_pretrained` / `AutoTokenizer.from_pretrained` work like SD's CLIP tokenizer."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, normalizers, processors, trainers
-    from transformers import PreTrainedTokenizerFast
     captions = [str(c) for c in captions]
     if not captions: raise ValueError('build_tokenizer needs at least one caption')
     tok = Tokenizer(models.WordLevel(unk_token='[UNK]'))
@@ -191,8 +196,6 @@ class Base:
 # %% ../nbs/07_bases.ipynb #d6eab983
 def make_base(name: str = 'tiny-sd', scale: str = 'smoke', captions=None, seed: int = 0, max_length: int = 16) -> Base:
     "A randomly initialised base `name` at `scale` (its config from `BASE_CONFIGS`), tokenizer built from `captions`."
-    from diffusers import UNet2DConditionModel, PixArtTransformer2DModel
-    from transformers import CLIPTextConfig, CLIPTextModel
     if name not in BASE_CONFIGS: raise ValueError(f'unknown base {name!r}: one of {list(BASE_CONFIGS)}')
     scale = check_scale(scale)
     if scale not in BASE_CONFIGS[name]:
@@ -241,14 +244,11 @@ def _resolve(name_or_dir, scale):
 
 def load_base(name_or_dir, scale: str = 'cpu', dtype=torch.float32, device='cpu') -> Base:
     "Load a base saved by `save_base`, or any diffusers text-to-image pipeline folder / hub id (paper scale)."
-    import transformers
-    from diffusers import UNet2DConditionModel, PixArtTransformer2DModel, SD3Transformer2DModel, DDPMScheduler, AutoencoderKL
     src, local = _resolve(name_or_dir, scale)
     has = (lambda s: (Path(src) / s).exists()) if local else None
     def exists(s):
         if local: return has(s)
         try:
-            from huggingface_hub import file_exists
             return file_exists(src, f'{s}/config.json')
         except Exception: return s in ('unet', 'text_encoder', 'vae')
     kind = 'unet' if exists('unet') else 'transformer' if exists('transformer') else None
@@ -276,7 +276,6 @@ def load_base(name_or_dir, scale: str = 'cpu', dtype=torch.float32, device='cpu'
 # %% ../nbs/07_bases.ipynb #85e9a799
 def emoji_tensors(style: str = 'openmoji', size: int = 32, split: str = 'train', limit: int | None = None):
     "Emoji images as a float tensor in [-1, 1] (N x 3 x H x W) and their captions, via `ctrlrepro.data.load_emoji`."
-    from ctrlrepro.data import load_emoji
     d = load_emoji(style, size, split)
     x = torch.from_numpy(np.ascontiguousarray(d['images'][:limit])).permute(0, 3, 1, 2).float() / 127.5 - 1
     return x, list(d['captions'][:limit]), list(d['keys'][:limit])
@@ -329,3 +328,10 @@ def train_base(name: str = 'tiny-sd', scale: str = 'smoke', steps: int = 2, batc
     atomic_write_text(out / 'train.json', json.dumps(info, indent=1) + '\n')
     if not keep_checkpoint and ckpt.exists(): shutil.rmtree(ckpt)   # optimizer state: only needed to resume
     return base, info
+
+# %% ../nbs/07_bases.ipynb #778efa41
+@torch.no_grad()
+def embed_captions(base, captions):
+    "Text-encoder hidden states of `captions` for a `ctrlrepro.bases.Base`."
+    return base.text_encoder(base.tokenize(list(captions)))[0]
+

@@ -88,7 +88,7 @@ def main(argv=None):
             return run_command(args)
         elif args.cmd == 'report': run_report(args.paper, args.scale)
         elif args.cmd == 'data':
-            from ctrlrepro.data import prepare
+            from ctrlrepro.metrics import prepare   # the datasets, then the metric networks
             prepare(args.names or None)
     except (ValueError, FileNotFoundError, RuntimeError) as e:
         print(f'ctrlrepro {args.cmd}: error: {e}', file=sys.stderr)

@@ -11,6 +11,10 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from diffusers.models.resnet import ResnetBlock2D
 from diffusers.models.embeddings import Timesteps, TimestepEmbedding
+from .data import emoji_pool          # world helpers several papers use: they live in `data` and `bases`,
+from .bases import embed_captions     # re-exported here so `from ctrlrepro.controlnext import ...` still works
+_all_ = ['emoji_pool', 'embed_captions']
+
 
 # %% auto #0
 __all__ = ['BRIDGES', 'STEMS', 'MIDS', 'BRIDGE_ORDERS', 'SCALE_FNS', 'VARIANTS', 'OFFICIAL_VARIANTS', 'OFFICIAL_RELEASES',
@@ -21,8 +25,8 @@ __all__ = ['BRIDGES', 'STEMS', 'MIDS', 'BRIDGE_ORDERS', 'SCALE_FNS', 'VARIANTS',
            'ControlNeXtPipeline', 'controlnext_eps', 'ControlNetBaseline', 'SpatioTemporalControlNet',
            'SpatioTemporalControlNetInjector', 'ControlledUNet', 'official_layout', 'convert_official',
            'convert_official_unet', 'load_official', 'write_official_checkpoint', 'controlled_loss', 'train_controlled',
-           'mini_module', 'controlnet_embedding_channels', 'emoji_pool', 'batch_fn', 'controlled_generate',
-           'embed_captions', 'train_mini']
+           'mini_module', 'controlnet_embedding_channels', 'batch_fn', 'controlled_generate', 'train_mini',
+           'emoji_pool', 'embed_captions']
 
 # %% ../nbs/10_controlnext.ipynb #afdabcdb
 class _ResidualMid(nn.Module):
@@ -1064,25 +1068,6 @@ def controlnet_embedding_channels(vae_scale_factor: int) -> tuple:
     if n is None: raise ValueError(f"vae_scale_factor must be 1, 2, 4 or 8, got {vae_scale_factor}")
     return (16, 32, 96, 256)[:n]
 
-def emoji_pool(style: str, split: str, cond: str, size: int = 32, n: int | None = None, train: bool = False, seed: int = 0,
-               pick: str = 'spread'):
-    """(images in [-1, 1] (N,3,H,W), condition in [0, 1] (N,3,H,W), captions, keys) for emoji of `style` with condition `cond`.
-    With `n` below the split's size, `pick='spread'` takes `n` evenly spaced emoji (the splits follow Unicode's group order,
-    so the first 16 held-out emoji are all faces, whose round outlines a caption alone already predicts); `'first'` the first `n`."""
-    import numpy as np
-    from ctrlrepro.data import load_emoji, condition
-    d = load_emoji(style, size, split)
-    if pick not in ('spread', 'first'): raise ValueError(f"pick must be 'spread' or 'first', got {pick!r}")
-    N = len(d['captions'])
-    n = N if n is None else min(n, N)
-    idx = np.linspace(0, N - 1, n).round().astype(int) if pick == 'spread' and n < N else np.arange(n)
-    rng = np.random.default_rng(seed)
-    imgs = d['images'][idx]
-    c = np.stack([condition(cond, im, rng, train=train, alpha=a) for im, a in zip(imgs, d['alpha'][idx])])
-    x = torch.from_numpy(np.ascontiguousarray(imgs)).permute(0, 3, 1, 2).float() / 127.5 - 1
-    return (x, torch.from_numpy(c).permute(0, 3, 1, 2).contiguous(), [d['captions'][i] for i in idx],
-            [d['keys'][i] for i in idx])
-
 def batch_fn(x0, control, ehs, uncond, batch_size: int, seed: int = 0, p_drop: float = 0.1):
     "`batches(step)` for `train_controlled`: random items, prompt embedding replaced by `uncond` with prob. `p_drop`."
     g = torch.Generator().manual_seed(seed)
@@ -1103,11 +1088,6 @@ def controlled_generate(model, base, ehs, control, uncond, steps: int = 15, guid
     z = sample(model, base.make_sampler(sampler), (len(ehs), *base.sample_shape), cond=ehs,
                uncond=uncond, guidance_scale=guidance, steps=steps, seed=seed, model_kwargs=kw)
     return base.decode(z).clamp(-1, 1)
-
-@torch.no_grad()
-def embed_captions(base, captions):
-    "Text-encoder hidden states of `captions` for a `ctrlrepro.bases.Base`."
-    return base.text_encoder(base.tokenize(list(captions)))[0]
 
 def train_mini(base, cond: str, steps: int, batch_size: int = 32, lr: float = 2e-4, seed: int = 0, n_train: int | None = None,
                style: str = 'openmoji', bridge: str = 'paper', pattern: str = 'to_out', point: str = 'down_blocks.0',

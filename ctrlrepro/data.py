@@ -10,15 +10,21 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 import torch
 from torch.utils.data import Dataset
+import time
+import multiprocessing as mp
+from fontTools.ttLib import TTFont
+from skimage.feature import canny as _canny
+from scipy.ndimage import binary_fill_holes, gaussian_filter, map_coordinates, binary_dilation
 from .core import repo_root, atomic_write_text
+
 
 # %% auto #0
 __all__ = ['FASHION_MNIST_DIR', 'NOTO_FONT', 'OPENMOJI_VERSION', 'OPENMOJI_TGZ_SHA256', 'NOTO_FONT_SHA256',
            'FASHION_MNIST_SHA256', 'FASHION_MNIST_CLASSES', 'EMOJI_SIZES', 'EMOJI_STYLES', 'SPLITS', 'DATASETS',
-           'LICENSES', 'FILL_COLORS', 'CONDITIONS', 'PREPARE_EXTRAS', 'data_dir', 'load_fashion_mnist', 'FashionMNIST',
-           'emoji_key', 'split_of', 'load_emoji', 'shared_keys', 'fill_circle_sample', 'FillCircles', 'to_gray',
-           'canny', 'random_canny_thresholds', 'alpha_mask', 'color_map', 'lama_mask', 'masked_image', 'sketch',
-           'condition', 'EmojiDataset', 'prepare']
+           'LICENSES', 'FILL_COLORS', 'CONDITIONS', 'data_dir', 'load_fashion_mnist', 'FashionMNIST', 'emoji_key',
+           'split_of', 'load_emoji', 'shared_keys', 'fill_circle_sample', 'FillCircles', 'to_gray', 'canny',
+           'random_canny_thresholds', 'alpha_mask', 'color_map', 'lama_mask', 'masked_image', 'sketch', 'condition',
+           'EmojiDataset', 'prepare', 'emoji_pool']
 
 # %% ../nbs/04_data.ipynb #bd9069c1
 def data_dir() -> Path:
@@ -253,7 +259,6 @@ def _build_openmoji(install=False, processes=2, render_px=128):
         raise ValueError(f"openmoji.json has {len(entries)} entries, expected {DATASETS['openmoji']['count']}")
     jobs = [(s, render_px) for s in svgs]
     if processes and processes > 1:
-        import multiprocessing as mp
         with mp.get_context("fork").Pool(processes) as pool: rgba = pool.map(_render_svg, jobs, chunksize=64)
     else:
         rgba = [_render_svg(j) for j in jobs]
@@ -280,7 +285,6 @@ def _assign_splits(records):
 _NOTO_SKIP = set(range(0x1F1E6, 0x1F200)) | set(range(0x1F3FB, 0x1F400)) | {0x200D, 0x20E3, 0xFE0F, 0xFE0E}
 
 def _noto_codepoints(font_path=NOTO_FONT):
-    from fontTools.ttLib import TTFont
     cmap = TTFont(str(font_path)).getBestCmap()
     return [cp for cp in sorted(cmap) if cp >= 0xA9 and cp not in _NOTO_SKIP and not 0xE0000 <= cp <= 0xE007F
             and unicodedata.name(chr(cp), None)]
@@ -398,7 +402,6 @@ def to_gray(img: np.ndarray) -> np.ndarray:
 
 def canny(img: np.ndarray, low: float = 100, high: float = 200, sigma: float = 1.0) -> np.ndarray:
     "Canny edges of a uint8 image with thresholds in 0-255 grey units -> float32 HxW in {0, 1}."
-    from skimage.feature import canny as _canny
     if low > high: raise ValueError(f"canny low threshold {low} must not exceed high threshold {high}")
     return _canny(to_gray(img), sigma=sigma, low_threshold=low, high_threshold=high).astype(np.float32)
 
@@ -410,7 +413,6 @@ def random_canny_thresholds(rng: np.random.Generator, low_range=(50, 150), high_
 def alpha_mask(img: np.ndarray, alpha: np.ndarray | None = None, white: int = 245, fill_holes: bool = True):
     "Foreground mask float32 HxW in {0,1}: alpha > 127 if given, else non-white pixels (holes filled)."
     if alpha is not None: return (np.asarray(alpha) > 127).astype(np.float32)
-    from scipy.ndimage import binary_fill_holes
     m = (np.asarray(img)[..., :3] < white).any(-1)
     return (binary_fill_holes(m) if fill_holes else m).astype(np.float32)
 
@@ -458,7 +460,6 @@ def masked_image(img: np.ndarray, mask: np.ndarray, fill: int = 0) -> np.ndarray
 def sketch(edges: np.ndarray, rng: np.random.Generator | None = None, jitter: float = 0.8,
            drop: float = 0.2, thicken: float = 0.5) -> np.ndarray:
     "Sketch-like degradation of binary edges: smooth random displacement, dropped segments, random thickening."
-    from scipy.ndimage import gaussian_filter, map_coordinates, binary_dilation
     rng = rng or np.random.default_rng()
     e = np.asarray(edges, np.float32) > 0.5
     H, W = e.shape
@@ -534,17 +535,15 @@ class EmojiDataset(Dataset):
         return out
 
 # %% ../nbs/04_data.ipynb #7b17683b
-PREPARE_EXTRAS = ("fmnist-classifier",)  # cached metric networks that `prepare()` also builds
-
 def prepare(names=None, install: bool = True, force: bool = False, verbose: bool = True) -> dict:
-    """Acquire and cache the datasets `names` (default all of `DATASETS`, then the Fashion-MNIST classifier of
-    `ctrlrepro.metrics`), check counts/checksums, write
-    `data_dir()/DATASETS.json` (name, source, license, count). Installs missing Debian packages when root."""
-    import time
-    names = list(DATASETS) + list(PREPARE_EXTRAS) if names is None else \
-        ([names] if isinstance(names, str) else list(names))
-    bad = [n for n in names if n not in DATASETS and n not in PREPARE_EXTRAS]
-    if bad: raise ValueError(f"unknown datasets {bad}; known: {list(DATASETS) + list(PREPARE_EXTRAS)}")
+    """Acquire and cache the datasets `names` (default all of `DATASETS`), check counts/checksums, write
+    `data_dir()/DATASETS.json` (name, source, license, count). Installs missing Debian packages when root.
+    The metric networks trained on these data (the Fashion-MNIST CNN) are built by `ctrlrepro.metrics.prepare`,
+    which calls this one first (`ctrlrepro data` runs both)."""
+    names = list(DATASETS) if names is None else ([names] if isinstance(names, str) else list(names))
+    bad = [n for n in names if n not in DATASETS]
+    if bad: raise ValueError(f"unknown datasets {bad}; known: {list(DATASETS)} (metric networks such as "
+                             "'fmnist-classifier': ctrlrepro.metrics.prepare)")
     summary = {}
     for n in names:
         t0 = time.time()
@@ -560,13 +559,6 @@ def prepare(names=None, install: bool = True, force: bool = False, verbose: bool
             if n == "openmoji" and len(z[0]["ids"]) != DATASETS["openmoji"]["count"]:
                 raise ValueError(f"openmoji cache has {len(z[0]['ids'])} emoji, expected {DATASETS['openmoji']['count']}: "
                                  "rebuild with prepare(['openmoji'], force=True)")
-        elif n == "fmnist-classifier":  # the metric network of FD-FMNIST / class accuracy (ctrlrepro.metrics)
-            from ctrlrepro.metrics import fmnist_classifier
-            net = fmnist_classifier(progress=verbose)
-            summary[n] = dict(name="Fashion-MNIST CNN (FD-FMNIST)", path=str(net.path), test_accuracy=net.test_accuracy,
-                              license="trained here on Fashion-MNIST (MIT)", seconds=round(time.time() - t0, 1))
-            if verbose: print(f"{n}: test accuracy {net.test_accuracy:.4f} ({summary[n]['seconds']} s)")
-            continue
         elif n == "fill-circles":
             a, b = FillCircles(8, seed=0).raw(3), FillCircles(8, seed=0).raw(3)
             if not (np.array_equal(a[0], b[0]) and a[2] == b[2]): raise RuntimeError("FillCircles is not deterministic")
@@ -578,3 +570,22 @@ def prepare(names=None, install: bool = True, force: bool = False, verbose: bool
     old.update(summary)
     atomic_write_text(p, json.dumps(old, indent=1))
     return summary
+
+# %% ../nbs/04_data.ipynb #d4223186
+def emoji_pool(style: str, split: str, cond: str, size: int = 32, n: int | None = None, train: bool = False, seed: int = 0,
+               pick: str = 'spread'):
+    """(images in [-1, 1] (N,3,H,W), condition in [0, 1] (N,3,H,W), captions, keys) for emoji of `style` with condition `cond`.
+    With `n` below the split's size, `pick='spread'` takes `n` evenly spaced emoji (the splits follow Unicode's group order,
+    so the first 16 held-out emoji are all faces, whose round outlines a caption alone already predicts); `'first'` the first `n`."""
+    d = load_emoji(style, size, split)
+    if pick not in ('spread', 'first'): raise ValueError(f"pick must be 'spread' or 'first', got {pick!r}")
+    N = len(d['captions'])
+    n = N if n is None else min(n, N)
+    idx = np.linspace(0, N - 1, n).round().astype(int) if pick == 'spread' and n < N else np.arange(n)
+    rng = np.random.default_rng(seed)
+    imgs = d['images'][idx]
+    c = np.stack([condition(cond, im, rng, train=train, alpha=a) for im, a in zip(imgs, d['alpha'][idx])])
+    x = torch.from_numpy(np.ascontiguousarray(imgs)).permute(0, 3, 1, 2).float() / 127.5 - 1
+    return (x, torch.from_numpy(c).permute(0, 3, 1, 2).contiguous(), [d['captions'][i] for i in idx],
+            [d['keys'][i] for i in idx])
+

@@ -10,13 +10,24 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .data import data_dir, load_fashion_mnist, canny, alpha_mask, color_map
+from PIL import Image
+from scipy.ndimage import binary_dilation
+from tqdm.auto import tqdm
+from safetensors import safe_open
+from safetensors.torch import load_file
+import ctrlrepro
+from .core import atomic_save_safetensors
+from .data import data_dir, load_fashion_mnist, canny, alpha_mask, color_map, DATASETS
+from .data import prepare as prepare_data
+from .core import atomic_write_text
+
 
 # %% auto #0
-__all__ = ['FMNIST_CNN_VERSION', 'FMNIST_CNN_CONFIG', 'to_uint8_nhwc', 'to_cleanfid_batch', 'Extractor', 'EffNetLite0Extractor',
-           'FMNISTNet', 'fmnist_input', 'train_fmnist_classifier', 'fmnist_classifier', 'FMNISTExtractor', 'extractor',
-           'frechet_distance', 'fd', 'fd_folders', 'save_images', 'class_accuracy', 'edge_prf', 'edge_f1', 'mask_iou',
-           'color_error', 'caption_retrieval', 'inception_fid', 'clip_score']
+__all__ = ['FMNIST_CNN_VERSION', 'FMNIST_CNN_CONFIG', 'PREPARE_EXTRAS', 'to_uint8_nhwc', 'to_cleanfid_batch', 'Extractor',
+           'EffNetLite0Extractor', 'FMNISTNet', 'fmnist_input', 'train_fmnist_classifier', 'fmnist_classifier',
+           'FMNISTExtractor', 'extractor', 'frechet_distance', 'fd', 'fd_folders', 'save_images', 'class_accuracy',
+           'prepare', 'edge_prf', 'edge_f1', 'mask_iou', 'color_error', 'caption_retrieval', 'inception_fid',
+           'clip_score']
 
 # %% ../nbs/05_metrics.ipynb #fdcebd83
 def to_uint8_nhwc(images) -> np.ndarray:
@@ -54,7 +65,6 @@ class Extractor(nn.Module):
     @torch.no_grad()
     def features(self, images, batch_size: int = 128, progress: bool = False) -> np.ndarray:
         x = to_cleanfid_batch(images)
-        from tqdm.auto import tqdm
         out = [self(x[i:i + batch_size]).float().cpu().numpy()
                for i in tqdm(range(0, len(x), batch_size), disable=not progress, desc=self.metric)]
         return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
@@ -117,7 +127,6 @@ def _fmnist_cnn_path(cfg=FMNIST_CNN_CONFIG) -> Path:
     cache `data/models/` (trained there on first use). The committed copy is what makes FD-FMNIST and class accuracy
     the same metric on every machine: retraining with the same seed on another CPU gave different weights
     (floating-point summation order differs between CPU kernels; test accuracy 90.54 % on one machine, 90.25 % on another)."""
-    import ctrlrepro
     h = hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:12]
     name = f"fmnist-cnn-{h}.safetensors"
     shipped = Path(ctrlrepro.__file__).parent / "assets" / name
@@ -138,7 +147,6 @@ def train_fmnist_classifier(cfg=FMNIST_CNN_CONFIG, limit=None, epochs=None, prog
     finally: torch.set_num_threads(prev)
 
 def _train_fmnist(cfg, limit, epochs, progress):
-    from tqdm.auto import tqdm
     g = torch.Generator().manual_seed(cfg["seed"]); torch.manual_seed(cfg["seed"])
     xs, ys = load_fashion_mnist("train"); xt, yt = load_fashion_mnist("test")
     if limit: xs, ys = xs[:limit], ys[:limit]
@@ -170,14 +178,11 @@ def fmnist_classifier(train: bool = True, progress: bool = True) -> FMNISTNet:
     p = _fmnist_cnn_path()
     if not p.exists():
         if not train: raise FileNotFoundError(f"{p} is missing: run `ctrlrepro data` or ctrlrepro.metrics.fmnist_classifier()")
-        from ctrlrepro.core import atomic_save_safetensors
         t0 = time.time()
         net, acc = train_fmnist_classifier(progress=progress)
         if acc < 0.88: raise RuntimeError(f"Fashion-MNIST classifier reached only {acc:.4f} test accuracy (< 0.88)")
         atomic_save_safetensors(net.state_dict(), p, dict(test_accuracy=f"{acc:.4f}", config=json.dumps(FMNIST_CNN_CONFIG),
                                                           train_seconds=f"{time.time() - t0:.0f}"))
-    from safetensors import safe_open
-    from safetensors.torch import load_file
     with safe_open(str(p), "pt") as f: meta = f.metadata()
     net = FMNISTNet(FMNIST_CNN_CONFIG["widths"], FMNIST_CNN_CONFIG["hidden"], FMNIST_CNN_CONFIG["dropout"])
     net.load_state_dict(load_file(str(p))); net.eval().requires_grad_(False)
@@ -254,7 +259,6 @@ def fd_folders(dir_a, dir_b, extractor="effnet-lite0", batch_size=64) -> float:
 
 def save_images(images, folder) -> Path:
     "Write images as PNG files 00000.png, ... into `folder` (created)."
-    from PIL import Image
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     for i, im in enumerate(to_uint8_nhwc(images)):
         Image.fromarray(im[..., 0] if im.shape[-1] == 1 else im).save(folder / f"{i:05d}.png")
@@ -270,6 +274,33 @@ def class_accuracy(images, labels, classifier: FMNISTNet | None = None, batch_si
     pred = torch.cat([net(fmnist_input(x[i:i + batch_size])).argmax(1) for i in range(0, len(x), batch_size)])
     return float((pred.numpy() == y).mean())
 
+# %% ../nbs/05_metrics.ipynb #b6e5358d
+PREPARE_EXTRAS = ("fmnist-classifier",)  # cached metric networks that `prepare()` builds after the datasets
+
+def prepare(names=None, install: bool = True, force: bool = False, verbose: bool = True) -> dict:
+    """Acquire and cache the datasets `names` (default all of `ctrlrepro.data.DATASETS`, then the Fashion-MNIST
+    classifier), check them, and record them in `data_dir()/DATASETS.json` (`ctrlrepro.data.prepare` for the datasets)."""
+    names = list(DATASETS) + list(PREPARE_EXTRAS) if names is None else ([names] if isinstance(names, str) else list(names))
+    bad = [n for n in names if n not in DATASETS and n not in PREPARE_EXTRAS]
+    if bad: raise ValueError(f"unknown datasets {bad}; known: {list(DATASETS) + list(PREPARE_EXTRAS)}")
+    ds = [n for n in names if n in DATASETS]
+    summary = prepare_data(ds, install=install, force=force, verbose=verbose) if ds else {}
+    extra = {}
+    for n in names:
+        if n != "fmnist-classifier": continue   # the metric network of FD-FMNIST / class accuracy
+        t0 = time.time()
+        net = fmnist_classifier(progress=verbose)
+        extra[n] = dict(name="Fashion-MNIST CNN (FD-FMNIST)", path=str(net.path), test_accuracy=net.test_accuracy,
+                        license="trained here on Fashion-MNIST (MIT)", seconds=round(time.time() - t0, 1))
+        if verbose: print(f"{n}: test accuracy {net.test_accuracy:.4f} ({extra[n]['seconds']} s)")
+    if extra:
+        p = data_dir() / "DATASETS.json"
+        old = json.loads(p.read_text()) if p.exists() else {}
+        old.update(extra)
+        atomic_write_text(p, json.dumps(old, indent=1))
+    return {**summary, **extra}
+
+
 # %% ../nbs/05_metrics.ipynb #bbb1571a
 def _maps(x, name) -> np.ndarray:
     "Condition maps -> float N,H,W: accepts N,H,W / N,1|3,H,W / N,H,W,1|3 (channel max)."
@@ -281,7 +312,6 @@ def _maps(x, name) -> np.ndarray:
 
 def edge_prf(generated, target_edges, tolerance: int = 1, low=100, high=200):
     "Per-image (precision, recall, F1) of the Canny edges of `generated` against `target_edges`."
-    from scipy.ndimage import binary_dilation
     imgs, tgt = to_uint8_nhwc(generated), _maps(target_edges, "target_edges") > 0.5
     if len(imgs) != len(tgt) or imgs.shape[1:3] != tgt.shape[1:]:
         raise ValueError(f"generated {imgs.shape} and target edges {tgt.shape} do not match")
@@ -365,7 +395,6 @@ def clip_score(images, texts, model_name: str = "ViT-B-32", pretrained: str | No
                batch_size: int = 64) -> float:
     "CLIPScore = 100 * mean(max(cos(image, text), 0)) with open_clip `model_name`/`pretrained` (None: random weights)."
     import open_clip
-    from PIL import Image
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     key = (model_name, pretrained, str(device))
     if key not in _CLIP:

@@ -14,8 +14,8 @@ from .experiments import load_registry, get_experiment, parse_value, notebook_pa
 # %% auto #0
 __all__ = ['KEY_VERSION', 'NOT_CODE', 'PACKAGE_DATA', 'BASES', 'RATIO_TOL', 'MINI_SPREADS', 'COMMANDS', 'BACKUP_MARK', 'blob_id',
            'Tree', 'parameters_defaults', 'notebook_code', 'ctrlrepro_imports', 'used_modules', 'package_data',
-           'read_patterns', 'upstream', 'canonical_request', 'input_key', 'key_changes', 'undeclared_bases', 'Status',
-           'status', 'statuses', 'stamp_record', 'stamp', 'list_status', 'Task', 'make_executor', 'execute',
+           'code_id', 'read_patterns', 'upstream', 'canonical_request', 'input_key', 'key_changes', 'undeclared_bases',
+           'Status', 'status', 'statuses', 'stamp_record', 'stamp', 'list_status', 'Task', 'make_executor', 'execute',
            'sweep_points', 'merge_records', 'sweep_dir', 'recorded_overrides', 'plan', 'run_many', 'reproduce',
            'timings', 'compare_cell', 'compare_records', 'make_scratch', 'verify', 'executor_args', 'add_commands',
            'run_command', 'up_to_date', 'restore_killed_runs', 'run_experiment', 'bad_records', 'warn_bad_records',
@@ -159,6 +159,16 @@ def package_data(tree: Tree, modules) -> list:
                 files = {f for f in files if _asset_stem(f) in src}
             out |= files
     return sorted(out)
+
+# %% ../nbs/02a_pipeline.ipynb #d2c20d4c
+def code_id(modules) -> str:
+    """Hash of the git blob ids (`Tree.blob`, cached by file stat) of the library modules `ctrlrepro/<m>.py` that
+    compute a mini run: part of every run cache's identity (`can_mini`, `scedit_mini`, `tsm_mini`), so a cached run
+    is reused only while the code that computed it is unchanged."""
+    if isinstance(modules, str) or not modules: raise ValueError(f"code_id needs a sequence of module names such as ('can', 'diffusion'), got {modules!r}")
+    t = Tree(root=Path(__file__).parent if '__file__' in globals() else repo_root() / 'ctrlrepro')
+    return hashlib.sha256(' '.join(f'{m}:{t.blob(f"{m}.py")}' for m in modules).encode()).hexdigest()[:12]
+
 
 # %% ../nbs/02a_pipeline.ipynb #234408c0
 def read_patterns(exp, scale, ids=None):

@@ -304,6 +304,7 @@ def evaluate(fn: MiniFn, base, task: str, pool, steps: int, guidance: float, smo
     return m, g
 
 # %% ../nbs/11a_scedit_mini.ipynb #84f82902
+from .pipeline import code_id
 def _grid_png(rows, path, scale_px: int = 2):
     from PIL import Image
     from ctrlrepro.diffusion import to_uint8
@@ -341,7 +342,6 @@ def mini_run(name: str, scale: str = 'smoke', seed: int = 0, spec: dict | None =
                     base=_weights_id(base), sampler='ddim', loop='ctrlrepro.diffusion.Trainer (bf16, channels_last)',
                     metric=FD_METRIC)
     key = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:12]
-    from ctrlrepro.can import code_id
     code = code_id(CODE_MODULES)
     summ = runs_dir(scale) / f'{name}-seed{seed}.json'
     wpath = weights_path(scale, name, seed)
@@ -487,7 +487,7 @@ def results_table(res) -> 'pd.DataFrame':
 
 def add_run_rows(rec, artifact: str, rows: dict, res, fd_col: str = 'FID', acc_col: str | None = None, note: str = '') -> None:
     "rows: paper row label -> run name. One `FD-EffNetLite0` cell per row in column `fd_col` (+ the `acc` metric in `acc_col`)."
-    from ctrlrepro.can import _mean_sd, _provenance
+    from ctrlrepro.can_mini import _mean_sd, _provenance
     for label, name in rows.items():
         runs = res.get(name, [])
         fd_m, fd_sd = _mean_sd([r['fd'] for r in runs]); acc_m, acc_sd = _mean_sd([r['acc'] for r in runs])

@@ -9,7 +9,11 @@ import hashlib, time
 import numpy as np
 import torch
 import torch.nn.functional as F
-
+from .diffusion import sample, StepBatchSampler
+from .metrics import EffNetLite0Extractor, frechet_distance, caption_retrieval
+from .bases import load_base, emoji_tensors, embed_captions
+from .tsm import TimestepMaster, TSMConfig, PAPER_TARGETS
+from .tsm_mini import _adapter_state, _load_adapter_state
 
 
 # %% auto #0
@@ -48,7 +52,6 @@ def student_timesteps(base, steps: int = 4) -> tuple:
 @torch.no_grad()
 def embed(base, captions, batch: int = 256) -> torch.Tensor:
     "Text-encoder states of `captions` (the text encoder is frozen in distillation, Sec. 4.3 tunes the UNet only)."
-    from ctrlrepro.controlnext import embed_captions
     captions = list(captions)
     return torch.cat([embed_captions(base, captions[i:i + batch]) for i in range(0, len(captions), batch)])
 
@@ -56,7 +59,6 @@ def embed(base, captions, batch: int = 256) -> torch.Tensor:
 def generate(fn, base, e, z, steps: int, guidance: float = 1.0, batch: int = 128) -> torch.Tensor:
     """Images in [-1, 1] from the noises `z` and caption states `e` with `steps` DDIM steps (`ctrlrepro.diffusion.sample`,
     bf16 autocast); `guidance` 1 = no CFG (the distilled student), else CFG with the empty caption."""
-    from ctrlrepro.diffusion import sample
     u = embed(base, [''])[0]
     out = []
     for i in range(0, len(z), batch):
@@ -67,7 +69,6 @@ def generate(fn, base, e, z, steps: int, guidance: float = 1.0, batch: int = 128
 
 def emoji_split(split: str, n: int | None = None) -> tuple:
     "Images, captions and keys of `n` OpenMoji emoji of `split`, evenly spaced over it (all when None): the training prompts / the held-out set."
-    from ctrlrepro.bases import emoji_tensors
     x, caps, keys = emoji_tensors('openmoji', 32, split)
     idx = np.arange(len(caps)) if n is None else np.linspace(0, len(caps) - 1, min(n, len(caps))).round().astype(int)
     return x[idx], [caps[i] for i in idx], [keys[i] for i in idx]
@@ -114,7 +115,6 @@ def distill(fn, base, pairs: dict, steps: int, lr: float, batch: int, seed: int 
     `pairs` (AdamW, linear warmup, grad clipping; batches from `ctrlrepro.diffusion.StepBatchSampler`, a function of
     (seed, step)). The denoising `Trainer` has no slot for another loss, so this is its small sibling. Returns the
     per-step list of the 4 chain losses."""
-    from ctrlrepro.diffusion import StepBatchSampler
     ps = [p for p in fn.parameters() if p.requires_grad]
     if not ps: raise ValueError('nothing to distil: no parameter of the student requires grad (call tsm.foster / assemble)')
     opt = torch.optim.AdamW(ps, lr=lr, weight_decay=weight_decay)
@@ -136,7 +136,6 @@ def distill(fn, base, pairs: dict, steps: int, lr: float, batch: int, seed: int 
 def attach_student(base, r: int, seed: int = 0, target_modules=None):
     """TSM with scales (4, 1) on the base's UNet (Sec. 4.3 modules): `foster(1)` is vanilla LoRA, `foster(4)` the
     1-stage experts (one per student timestep), `assemble()` the 2-stage routers. Returns (tsm, student fn)."""
-    from ctrlrepro.tsm import TimestepMaster, TSMConfig, PAPER_TARGETS
     torch.manual_seed(seed)
     tsm = TimestepMaster(TSMConfig(scales=(4, 1), r=r, lora_alpha=r))
     tsm.attach(base.unet, PAPER_TARGETS['sd15-unet-distill'] if target_modules is None else target_modules)
@@ -172,7 +171,6 @@ class Scorer:
     """FD-EffNetLite0, patch FD-EffNetLite0 and caption retrieval R@5-EffNetLite0 of generated images against the real
     held-out images `real_x` (one per caption key)."""
     def __init__(self, real_x, keys, fd_resolution: int = 224, patch: int = 16, crops: int = 1, seed: int = 0):
-        from ctrlrepro.metrics import EffNetLite0Extractor
         self.real_x, self.keys, self.patch, self.crops, self.seed = real_x, list(keys), patch, crops, seed
         self.patch_resolution = max(1, round(fd_resolution * patch / real_x.shape[-1]))    # same upsampling factor
         self.full = FeatureMemo(EffNetLite0Extractor(fd_resolution))
@@ -181,7 +179,6 @@ class Scorer:
         self.real_f = self.full.features(real_x)
         self.real_pf = self.part.features(random_crops(real_x, patch, crops, seed))
     def __call__(self, g) -> dict:
-        from ctrlrepro.metrics import frechet_distance, caption_retrieval
         r = caption_retrieval(g, self.keys, self.real_x, self.keys, extractor=self.full)
         return dict(fd=frechet_distance(self.full.features(g), self.real_f),
                     patch_fd=frechet_distance(self.part.features(random_crops(g, self.patch, self.crops, self.seed)), self.real_pf),
@@ -189,7 +186,6 @@ class Scorer:
 
 # %% ../nbs/13b_tsm_distill.ipynb #c562e2a4
 def _fresh(base_name: str = 'tiny-sd'):
-    from ctrlrepro.bases import load_base
     return load_base(base_name, 'cpu')       # the committed cpu base, at every scale (as ctrlrepro.tsm_mini)
 
 def distill_run(arm: str, pairs: dict, budget: dict, seed: int, eval_z, eval_e, scorer, parents: dict | None = None,
@@ -197,7 +193,6 @@ def distill_run(arm: str, pairs: dict, budget: dict, seed: int, eval_z, eval_e, 
     """Distil one arm (`ARMS`) with `budget` (a `DISTILL_PRESETS` entry) and score its 4-step samples. TSM 2-stage needs
     `parents` = {'Vanilla LoRA': run, 'TSM 1-stage': run} of the same seed (their experts are frozen, routers trained).
     Returns the run summary with its `state` (TSM tensors) and `images`."""
-    from ctrlrepro.tsm_mini import _adapter_state, _load_adapter_state
     base = _fresh(base_name)
     tsm, fn = attach_student(base, budget['r'], seed)
     if arm == 'TSM 2-stage':

@@ -155,14 +155,13 @@ def runs_dir(scale: str) -> Path:
 
 CODE_MODULES = ('tsm', 'tsm_mini', 'diffusion', 'compbench', 'metrics')
 
+from .pipeline import code_id as pipeline_code_id
+
 def code_id() -> str:
     """Git blob ids (the pipeline's content keys, cached by file stat) of the modules that compute a run: the method,
     this driver, the training loop and sampler, the evaluator and the FD. A change there retrains the cached runs; a
     change elsewhere does not (`force=True`)."""
-    import ctrlrepro
-    from ctrlrepro.pipeline import Tree
-    t = Tree(root=Path(ctrlrepro.__file__).parent)
-    return hashlib.sha256(' '.join(f'{m}:{t.blob(f"{m}.py")}' for m in CODE_MODULES).encode()).hexdigest()[:12]
+    return pipeline_code_id(CODE_MODULES)
 
 def base_id(base_name: str) -> str:
     "Git blob ids of the committed base's weight files (`load_base(base_name, 'cpu')`): a retrained base retrains its runs."

@@ -267,7 +267,7 @@ def test_probe_delta_for_another_base(tmp_path):
 ], ids=['too-high', 'negative', 'float'])
 def test_probe_can_class_id(labels, msg):
     import torch
-    from ctrlrepro.can import mini_model
+    from ctrlrepro.can_mini import mini_model
     m = mini_model('uvit-can', smoke=True).eval()
     c = m.config
     x = torch.randn(2, c.in_channels, c.sample_size, c.sample_size)
