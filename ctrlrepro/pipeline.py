@@ -19,7 +19,7 @@ __all__ = ['KEY_VERSION', 'NOT_CODE', 'PACKAGE_DATA', 'BASES', 'RATIO_TOL', 'MIN
            'sweep_points', 'merge_records', 'sweep_dir', 'recorded_overrides', 'plan', 'run_many', 'reproduce',
            'timings', 'compare_cell', 'compare_records', 'make_scratch', 'verify', 'executor_args', 'add_commands',
            'run_command', 'up_to_date', 'restore_killed_runs', 'run_experiment', 'bad_records', 'warn_bad_records',
-           'tidy_report', 'run_report', 'load_run_cache']
+           'tidy_report', 'run_report', 'load_run_cache', 'restamp_runs', 'rekey_code']
 
 # %% ../nbs/02a_pipeline.ipynb #c9ea10eb
 KEY_VERSION = 2
@@ -161,13 +161,16 @@ def package_data(tree: Tree, modules) -> list:
     return sorted(out)
 
 # %% ../nbs/02a_pipeline.ipynb #d2c20d4c
-def code_id(modules) -> str:
+def code_id(modules, commit: str | None = None) -> str:
     """Hash of the git blob ids (`Tree.blob`, cached by file stat) of the library modules `ctrlrepro/<m>.py` that
     compute a mini run: part of every run cache's identity (`can_mini`, `scedit_mini`, `tsm_mini`), so a cached run
-    is reused only while the code that computed it is unchanged."""
+    is reused only while the code that computed it is unchanged. With `commit`, the id the modules had at that commit."""
     if isinstance(modules, str) or not modules: raise ValueError(f"code_id needs a sequence of module names such as ('can', 'diffusion'), got {modules!r}")
-    t = Tree(root=Path(__file__).parent if '__file__' in globals() else repo_root() / 'ctrlrepro')
-    return hashlib.sha256(' '.join(f'{m}:{t.blob(f"{m}.py")}' for m in modules).encode()).hexdigest()[:12]
+    if commit is not None:
+        t, pre = Tree(root=repo_root(), commit=commit), 'ctrlrepro/'
+        if not _is_commit(t.root, commit): raise ValueError(f'code_id: {commit!r} is not a commit of {t.root} (`git log` lists them)')
+    else: t, pre = Tree(root=Path(__file__).parent if '__file__' in globals() else repo_root() / 'ctrlrepro'), ''
+    return hashlib.sha256(' '.join(f'{m}:{t.blob(f"{pre}{m}.py")}' for m in modules).encode()).hexdigest()[:12]
 
 
 # %% ../nbs/02a_pipeline.ipynb #234408c0
@@ -1071,3 +1074,27 @@ def load_run_cache(path):
                          f'the experiment with --force (`ctrlrepro run <group>/<name> --scale <scale> --force`) to train '
                          f'that run again') from None
 
+
+# %% ../nbs/02a_pipeline.ipynb #f1e2d3c5
+def restamp_runs(files, rekey, why: str, log=print) -> int:
+    """Carry the cached run summaries `files` over a code change that does not change what a run computes: `rekey(d)`
+    returns the fields to set (e.g. `{'code': new_id}`) when summary `d` was computed by the old code, else None (left
+    alone: it is retrained at the next run). `why` (the evidence) is appended to each summary's `code_stamped` note, with
+    the date. Writes atomically; returns how many were restamped."""
+    if not str(why).strip(): raise ValueError('restamp_runs needs the evidence that nothing a run computes changed (why=...)')
+    n = 0
+    for f in sorted(map(Path, files)):
+        d = load_run_cache(f)
+        if d is None: continue
+        new = rekey(d)
+        if not new: log(f'{f.name}: not computed by the old code, left alone (retrained when next needed)'); continue
+        if all(d.get(k) == v for k, v in new.items()): continue
+        note = f"restamped {time.strftime('%Y-%m-%d', time.gmtime())}: " + ', '.join(f'{k} {d.get(k)} -> {v}' for k, v in new.items()) + f'; {why}'
+        d.update(new); d['code_stamped'] = (d['code_stamped'] + ' | ' if d.get('code_stamped') else '') + note
+        atomic_write_text(f, json.dumps(d, indent=1) + '\n'); n += 1
+    log(f'restamped {n} of {len(list(files))} run caches')
+    return n
+
+def rekey_code(old: str, new: str):
+    "`restamp_runs`' rekey for the CAN and SCEdit caches (a `code` field): old code id -> new."
+    return lambda d: {'code': new} if d.get('code') == old else None
