@@ -11,11 +11,22 @@ import numpy as np
 import torch
 
 from .core import repo_root, atomic_write_text, atomic_save_safetensors, load_safetensors, set_threads, git_info
+from .claims import Claim, Gate, add_claim, add_gate, gate
+import ctrlrepro
+from .bases import emoji_tensors, _resolve, load_base
+from .compbench import make_benchmark, training_set, test_prompts, render_prompts, evaluate, CATEGORIES, _objectnet_path, PAPER_COLUMN, METRIC
+from .core import check_scale
+from .diffusion import TensorDictDataset, Trainer
+from .metrics import EffNetLite0Extractor, frechet_distance
+from .pipeline import Tree
+from .tsm import TimestepMaster, TSMConfig, PAPER_TARGETS
+
 
 # %% auto #0
-__all__ = ['MINI_TARGETS', 'PAPER_MODEL', 'TASKS', 'MINI_PRESETS', 'FD_NAME', 'CODE_MODULES', 'run_spec', 'run_name', 'parents',
-           'task_dataset', 'eval_prompts', 'evaluate_model', 'runs_dir', 'code_id', 'base_id', 'run_key', 'train_run',
-           'base_run', 'results', 'add_score_rows', 'noise_of', 'verdict', 'load_run', 'sample_grid']
+__all__ = ['MINI_TARGETS', 'PAPER_MODEL', 'TASKS', 'MINI_PRESETS', 'FD_NAME', 'CODE_MODULES', 'SCORE', 'run_spec', 'run_name',
+           'parents', 'task_dataset', 'eval_prompts', 'evaluate_model', 'runs_dir', 'code_id', 'base_id', 'run_key',
+           'train_run', 'base_run', 'results', 'add_score_rows', 'per_seed', 'verdict', 'tuned_gate', 'load_run',
+           'sample_grid']
 
 # %% ../nbs/13a_tsm_mini.ipynb #8669d5d5
 MINI_TARGETS = {'tiny-sd': ('sd15-unet', 'sd15-clip'), 'tiny-dit': ('pixart-dit', 'sd15-clip')}
@@ -62,21 +73,17 @@ def parents(spec: dict) -> list:
 _CACHE = {}
 
 def _bench(scale):
-    from ctrlrepro.compbench import make_benchmark
     b = MINI_PRESETS[scale]
     return make_benchmark(0, b['n_train'], b['n_test'])
 
 def task_dataset(base, task: str, scale: str):
     "TensorDictDataset (latents, token ids) of `task` for `base`, cached in memory."
-    from ctrlrepro.diffusion import TensorDictDataset
     key = ('data', base.name, task, scale)
     if key in _CACHE: return _CACHE[key]
     b = MINI_PRESETS[scale]
     if task == 'domain':
-        from ctrlrepro.compbench import training_set
         x, caps = training_set(_bench(scale), b['per_prompt'])
     elif task == 'post-pretrain':
-        from ctrlrepro.bases import emoji_tensors
         x, caps, _ = emoji_tensors('openmoji', 32, 'train', limit=64 if scale == 'smoke' else None)
     else: raise ValueError(f'unknown task {task!r}: one of {TASKS}')
     with torch.no_grad(): z = base.encode_images(x)
@@ -84,13 +91,11 @@ def task_dataset(base, task: str, scale: str):
     return ds
 
 def eval_prompts(scale: str) -> list:
-    from ctrlrepro.compbench import test_prompts
     return test_prompts(_bench(scale), MINI_PRESETS[scale]['n_eval'])
 
 def _real_features(scale, ext):
     key = ('real', scale, ext.resolution if hasattr(ext, 'resolution') else None)
     if key not in _CACHE:
-        from ctrlrepro.compbench import render_prompts
         imgs, _, _ = render_prompts(eval_prompts(scale), seed=4321)
         _CACHE[key] = (imgs, ext.features(imgs))
     return _CACHE[key]
@@ -98,7 +103,6 @@ def _real_features(scale, ext):
 def _extractor(scale):
     key = ('ext', scale)
     if key not in _CACHE:
-        from ctrlrepro.metrics import EffNetLite0Extractor
         _CACHE[key] = EffNetLite0Extractor(resolution=MINI_PRESETS[scale]['fd_resolution'])
     return _CACHE[key]
 
@@ -106,8 +110,6 @@ FD_NAME = 'FD-EffNetLite0 (vs CompBench-mini renders)'
 
 def evaluate_model(base, model_fn, scale: str, seed: int = 1234) -> tuple:
     "CompBench-mini scores (%), their mean, and FD-EffNetLite0 vs real renders, of one image per eval prompt; returns (metrics, images)."
-    from ctrlrepro.compbench import evaluate, CATEGORIES
-    from ctrlrepro.metrics import frechet_distance
     b = MINI_PRESETS[scale]
     ps = eval_prompts(scale)
     x = base.generate([p['text'] for p in ps], guidance_scale=b['guidance'], steps=b['eval_steps'], seed=seed,
@@ -121,7 +123,6 @@ def evaluate_model(base, model_fn, scale: str, seed: int = 1234) -> tuple:
 
 # %% ../nbs/13a_tsm_mini.ipynb #566f3d7c
 def _attach(spec, base, cfg_kw):
-    from ctrlrepro.tsm import TimestepMaster, TSMConfig, PAPER_TARGETS
     tm, tt = MINI_TARGETS[spec['base']]
     tsm = TimestepMaster(TSMConfig(scales=spec['scales'], r=spec['r'], lora_alpha=spec['r'], **cfg_kw))
     tsm.attach(base.model, PAPER_TARGETS[tm])
@@ -159,15 +160,11 @@ def code_id() -> str:
     """Git blob ids (the pipeline's content keys, cached by file stat) of the modules that compute a run: the method,
     this driver, the training loop and sampler, the evaluator and the FD. A change there retrains the cached runs; a
     change elsewhere does not (`force=True`)."""
-    import ctrlrepro
-    from ctrlrepro.pipeline import Tree
     t = Tree(root=Path(ctrlrepro.__file__).parent)
     return hashlib.sha256(' '.join(f'{m}:{t.blob(f"{m}.py")}' for m in CODE_MODULES).encode()).hexdigest()[:12]
 
 def base_id(base_name: str) -> str:
     "Git blob ids of the committed base's weight files (`load_base(base_name, 'cpu')`): a retrained base retrains its runs."
-    from ctrlrepro.bases import _resolve
-    from ctrlrepro.pipeline import Tree
     try: src, local = _resolve(base_name, 'cpu')
     except FileNotFoundError: return 'missing'              # `load_base` says how to train it when the run needs it
     if not local: return str(src)
@@ -183,16 +180,12 @@ def run_key(spec, scale, seed, budget) -> str:
     return hashlib.sha256(json.dumps(s, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 def _evaluator_id():
-    from ctrlrepro.compbench import _objectnet_path
     return _objectnet_path().name
 
 def train_run(spec: dict, scale: str = 'smoke', seed: int = 0, force: bool = False, cache_only: bool = False,
               progress: bool = True, threads: int | None = 1, **over) -> dict | None:
     """Train (or load from the cache) and evaluate one run; returns its summary (`fd`, `acc` = mean CompBench-mini
     score / 100, `scores`, timings, trainable parameters). 2-stage runs train their 1-stage parents first."""
-    from ctrlrepro.core import check_scale
-    from ctrlrepro.bases import load_base
-    from ctrlrepro.diffusion import Trainer
     scale = check_scale(scale)
     budget = dict(MINI_PRESETS[scale], **{k: v for k, v in over.items() if v is not None})
     key = run_key(spec, scale, seed, budget)
@@ -245,7 +238,6 @@ def train_run(spec: dict, scale: str = 'smoke', seed: int = 0, force: bool = Fal
 
 def base_run(base_name: str, scale: str = 'smoke', seed: int = 0, force: bool = False, threads: int | None = 1) -> dict:
     "The untuned base evaluated like a run (`w/o fine-tuning`), cached as `<base>-untuned-seed<k>.json`."
-    from ctrlrepro.bases import load_base
     budget = dict(MINI_PRESETS[scale])
     key = hashlib.sha256(json.dumps(dict(base=base_name, budget=budget, evaluator=_evaluator_id(), seed=seed, code=code_id(),
                                          weights=base_id(base_name)),
@@ -279,7 +271,6 @@ def results(specs: dict, scale: str, seeds=(0,), train_missing: bool = True, pro
 
 def add_score_rows(rec, artifact: str, row: str, runs: list, status: str = 'mini', note: str = '') -> dict:
     "The six CompBench-mini cells of `row` (paper column names) plus the FD cell; returns the means."
-    from ctrlrepro.compbench import CATEGORIES, PAPER_COLUMN, METRIC
     means = {}
     if not runs:
         for c in CATEGORIES: rec.add(artifact, row, PAPER_COLUMN[c], None, '', METRIC[c], 'pending', 'not run yet' + note)
@@ -298,24 +289,34 @@ def add_score_rows(rec, artifact: str, row: str, runs: list, status: str = 'mini
             f"{how}; per seed {[round(x, 2) for x in v]}; not a paper column (FID-like fit to the target renders)")
     return means
 
-def noise_of(res: dict):
-    "Seed noise (CAN's `seed_noise`) over the runs of `res` with repeated seeds: sd of FD and of the mean score (points)."
-    from ctrlrepro.can import seed_noise
-    return seed_noise(res)
+SCORE = 'mean CompBench-mini score (%)'
 
-def verdict(rec, artifact: str, label: str, res: dict, a: str, b: str, noise) -> str | None:
-    """Does run `a` beat run `b` (higher mean CompBench-mini score, lower FD)? The CAN module's `claim_row` cell, with
-    the metric named for what it is here."""
-    from ctrlrepro.can import runs_table, claim_row
-    v = claim_row(rec, artifact, label, runs_table({a: res.get(a, []), b: res.get(b, [])}), a, b, noise)
-    rec.data['rows'][-1]['metric'] = f'{FD_NAME} and mean CompBench-mini score (%)'
-    rec.data['rows'][-1]['note'] = rec.data['rows'][-1]['note'].replace('acc ', 'mean score ')
-    return v
+def per_seed(runs: list, key: str = 'mean') -> dict:
+    "seed -> `key` of a run's summaries (one per training seed, as `results` returns them): what `ctrlrepro.claims` pairs."
+    return {int(r['seed']): float(r[key]) for r in runs}
+
+def verdict(rec, claim: Claim, res: dict, gate: Gate | None = None, note: str = '') -> dict:
+    """Judge the declared `claim` (its arms are labels of `res`) with `ctrlrepro.claims.add_claim`: the per-seed mean
+    CompBench-mini score (`SCORE`, higher is better) of the two arms, paired by training seed, the noise theirs alone;
+    FD is stated as the secondary metric."""
+    a, b = res.get(claim.arm_a, []), res.get(claim.arm_b, [])
+    fd = lambda r: f"{np.mean([x['fd'] for x in r]):.2f}" if r else 'not run'
+    sec = f"secondary {FD_NAME}: {fd(a)} ({claim.arm_a}) vs {fd(b)} ({claim.arm_b}), means over seeds"
+    return add_claim(rec, claim, per_seed(a), per_seed(b), gate=gate, note='; '.join(x for x in (sec, note) if x))
+
+def tuned_gate(rec, artifact: str, res: dict, tuned: list, untuned: str, margin: float = 0.0) -> Gate:
+    """The tuning gate (issue 24): each tuned arm beats the untuned base on the mean CompBench-mini score of the
+    target split by more than `margin` points (`ctrlrepro.claims.gate` per arm, on the common seeds); one row."""
+    gs = [gate(f'{t} beats {untuned}', per_seed(res.get(t, [])), per_seed(res.get(untuned, [])), True, margin) for t in tuned]
+    g = Gate(f"tuned beats untuned on {SCORE}: {', '.join(tuned)} vs {untuned}", all(x.passed for x in gs),
+             '; '.join(f"{x.name}: {'passed' if x.passed else 'failed'} ({x.detail})" for x in gs))
+    add_gate(rec, artifact, g)
+    return g
+
 
 # %% ../nbs/13a_tsm_mini.ipynb #51339cf0
 def load_run(spec, scale: str = 'smoke', seed: int = 0):
     "(base, model_fn) of a cached run with its trained experts / routers loaded; a base name gives the untuned base."
-    from ctrlrepro.bases import load_base
     if isinstance(spec, str):
         base = load_base(spec, 'cpu'); return base, base.model_fn()
     d = train_run(spec, scale, seed, cache_only=True)
