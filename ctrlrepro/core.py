@@ -8,10 +8,11 @@ import os, sys, json, time, platform, subprocess, tempfile, datetime, re, math
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SCALES', 'GROUPS', 'PAPERS', 'STATUSES', 'PAPER_ONLY_METRICS', 'RECORD_KEYS', 'check_scale', 'resolve_params',
-           'repo_root', 'split_id', 'results_path', 'experiment_dir', 'figures_dir', 'atomic_write_bytes',
-           'atomic_write_text', 'atomic_save_safetensors', 'replace_dir', 'load_safetensors', 'git_info',
-           'environment_info', 'set_threads', 'jsonable', 'check_row', 'RunRecord', 'validate_record', 'load_record']
+__all__ = ['SCALES', 'GROUPS', 'PAPERS', 'STATUSES', 'PAPER_ONLY_METRICS', 'RECORD_KEYS', 'CLAIM_COLUMNS', 'check_scale',
+           'resolve_params', 'repo_root', 'split_id', 'results_path', 'experiment_dir', 'figures_dir',
+           'atomic_write_bytes', 'atomic_write_text', 'atomic_save_safetensors', 'replace_dir', 'load_safetensors',
+           'git_info', 'environment_info', 'set_threads', 'jsonable', 'check_row', 'RunRecord', 'validate_record',
+           'load_record']
 
 # %% ../nbs/00_core.ipynb #23608956
 SCALES = {
@@ -246,6 +247,10 @@ class RunRecord:
 RECORD_KEYS = ('experiment', 'paper', 'scale', 'parameters', 'git_commit', 'git_dirty', 'started', 'duration_s',
                'environment', 'rows')
 
+CLAIM_COLUMNS = ['paper', 'artifact', 'claim', 'headline', 'primary metric', 'arm A', 'arm B', 'seeds', 'paired',
+                 'effect (%)', 'ci_low (%)', 'ci_high (%)', 'paper effect (%)', 'MDE (%)', 'P(A>B)', 'gate',
+                 'gate passed', 'verdict', 'experiment']   # the columns of results/claims.csv (ctrlrepro.claims)
+
 def validate_record(d):
     "Check a run record's schema; raise `ValueError` naming what is wrong."
     miss = [k for k in RECORD_KEYS if k not in d]
@@ -254,6 +259,12 @@ def validate_record(d):
     for k in ('python', 'torch', 'diffusers', 'peft', 'cpu'):
         if k not in d['environment']: raise ValueError(f'run record environment lacks {k!r}')
     for r in d['rows']: check_row(r)
+    claims = d.get('claims', [])   # structured verdicts of `ctrlrepro.claims.add_claim`, one dict per claim
+    if not isinstance(claims, list) or not all(isinstance(c, dict) for c in claims):
+        raise ValueError("run record 'claims' must be a list of dicts (written by ctrlrepro.claims.add_claim)")
+    for c in claims:
+        miss = [k for k in CLAIM_COLUMNS if k not in c]
+        if miss: raise ValueError(f"run record claim {c.get('claim')!r} lacks {miss}: write it with ctrlrepro.claims.add_claim")
     return d
 
 def load_record(path):
