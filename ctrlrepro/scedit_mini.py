@@ -485,27 +485,26 @@ def per_seed(res, run: str, key: str = 'fd') -> dict:
     "seed -> `key` ('fd', 'acc', ...) of run `run`: its cached summaries in `res` (one per training seed), for pairing."
     return {int(r['settings']['seed']): float(r[key]) for r in res.get(run, [])}
 
-def _means(res, run, key):
-    v = list(per_seed(res, run, key).values())
-    return f"{np.mean(v):.4g}" if v else 'not run'
-
 def claim_cell(rec, claim: Claim, res, gate: Gate | None = None, key: str = 'fd', note: str = '') -> dict:
     """Judge the declared `claim` with `ctrlrepro.claims.add_claim` (paired by training seed, the interval rule, noise
     from these runs only) on the per-seed `key` of runs `claim.arm_a` / `claim.arm_b` in `res` ('fd' =
-    FD-EffNetLite0, 'acc' = the run's own `acc` metric); the other metric is stated in the note (secondary)."""
+    FD-EffNetLite0, 'acc' = the run's own `acc` metric); the other metric is the secondary (reported, not judged)."""
     other = 'acc' if key == 'fd' else 'fd'
     runs = res.get(claim.arm_a) or res.get(claim.arm_b) or [{}]
-    sec = (f"secondary {runs[0].get(other + '_metric', other)}: {_means(res, claim.arm_a, other)} ({claim.arm_a}) vs "
-           f"{_means(res, claim.arm_b, other)} ({claim.arm_b}), means over seeds")
-    return add_claim(rec, claim, per_seed(res, claim.arm_a, key), per_seed(res, claim.arm_b, key), gate=gate,
-                     note='; '.join(x for x in (sec, note) if x))
+    sec = {runs[0].get(other + '_metric', other): (per_seed(res, claim.arm_a, other), per_seed(res, claim.arm_b, other), other != 'fd')}
+    return add_claim(rec, claim, per_seed(res, claim.arm_a, key), per_seed(res, claim.arm_b, key), gate=gate, secondary=sec,
+                     note=note)
 
-def gate_cell(rec, artifact: str, name: str, res, a: str, b: str, key: str = 'fd', higher_is_better: bool | None = None,
+def gate_cell(rec, artifact: str, name: str, res, a, b: str, key: str = 'fd', higher_is_better: bool | None = None,
               margin: float = 0.0) -> Gate:
-    """The sanity gate 'run `a` beats run `b` on `key` by more than `margin`' (`ctrlrepro.claims.gate`, on the common
-    seeds), added as its row; pass it to every claim of the experiment. `higher_is_better` defaults to False for 'fd'."""
-    g = gate(name, per_seed(res, a, key), per_seed(res, b, key), key != 'fd' if higher_is_better is None else higher_is_better,
-             margin)
+    """The sanity gate 'each run of `a` (a name or a list) beats run `b` on `key` by more than `margin`'
+    (`ctrlrepro.claims.gate`, on the common seeds; a missing run fails it), added as one row; pass it to every claim
+    of the experiment. `higher_is_better` defaults to False for 'fd'."""
+    hib = key != 'fd' if higher_is_better is None else higher_is_better
+    gs = [gate(f'{x} vs {b}', per_seed(res, x, key), per_seed(res, b, key), hib, margin)
+          if per_seed(res, x, key) and per_seed(res, b, key) else Gate(f'{x} vs {b}', False, 'a run is missing')
+          for x in ([a] if isinstance(a, str) else a)]
+    g = Gate(name, all(x.passed for x in gs), '; '.join(f"{x.name}: {x.detail}" for x in gs))
     add_gate(rec, artifact, g)
     return g
 

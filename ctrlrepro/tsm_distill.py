@@ -237,9 +237,8 @@ def claim(rec, c: Claim, res: dict, gate: Gate | None = None, key: str = 'fd', n
     """Judge the declared claim `c` (arms = keys of `res`) with `ctrlrepro.claims.add_claim` on the per-seed `key`
     ('fd' FD-EffNetLite0, 'patch_fd' patch FD-EffNetLite0), paired by training seed; R@5 is stated as secondary."""
     a, b = res.get(c.arm_a, []), res.get(c.arm_b, [])
-    r5 = lambda r: f"{100 * np.mean([x['acc'] for x in r]):.1f} %" if r else 'not run'
-    sec = f"secondary {ALIGN_METRIC}: {r5(a)} ({c.arm_a}) vs {r5(b)} ({c.arm_b}), means over seeds"
-    return add_claim(rec, c, per_seed(a, key), per_seed(b, key), gate=gate, note='; '.join(x for x in (sec, note) if x))
+    return add_claim(rec, c, per_seed(a, key), per_seed(b, key), gate=gate,
+                     secondary={ALIGN_METRIC: (per_seed(a, 'acc'), per_seed(b, 'acc'), True)}, note=note)
 
 def distill_gate(rec, artifact: str, res: dict, base4: dict, key: str = 'fd', margin: float = 0.0) -> Gate:
     """The distillation gate (issue 24): every student arm of `res`, sampled with 4 steps, beats the undistilled base
