@@ -5,7 +5,7 @@
 # %% ../nbs/03a_claims.ipynb #6a627e74
 from __future__ import annotations
 import io, math, textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 import numpy as np
@@ -15,12 +15,13 @@ from .core import PAPERS, CLAIM_COLUMNS, atomic_write_bytes
 
 # %% auto #0
 __all__ = ['VERDICTS', 'MIN_SEEDS', 'VERDICT_COLOURS', 'Claim', 'Gate', 'relative_effect', 'mde', 'judge', 'gate', 'add_claim',
-           'add_gate', 'claims_table', 'forest_plot']
+           'add_gate', 'claims_table', 'forest_plot', 'CLAIM_COLUMNS']
 
 # %% ../nbs/03a_claims.ipynb #315d7ab7
 VERDICTS = ('yes', 'no', "below the paper's effect", 'inconclusive')   # plus 'not judged (<n> seeds)',
                                                                       # 'not judged: <gate name> failed', 'not judged: baseline is 0'
 MIN_SEEDS = 3   # fewer paired seeds: not judged
+_all_ = ['CLAIM_COLUMNS']   # the columns of results/claims.csv, defined in ctrlrepro.core (records validate them)
 
 @dataclass(frozen=True)
 class Claim:
@@ -68,9 +69,13 @@ def mde(sd: float, n: int, alpha: float = 0.05, power: float = 0.8) -> float:
     df = n - 1
     return float((stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) * sd / math.sqrt(n))
 
+def _finite(v):
+    try: return v is not None and math.isfinite(float(v))
+    except (TypeError, ValueError): return False
+
 def _common(a, b):
-    "Common seeds (sorted) and the seeds only one arm has."
-    a, b = {_seed(k): v for k, v in dict(a).items()}, {_seed(k): v for k, v in dict(b).items()}
+    "Common seeds (sorted) and the seeds only one arm has; a missing value (None, NaN) counts as no run of that seed."
+    a, b = ({_seed(k): v for k, v in dict(x).items() if _finite(v)} for x in (a, b))
     common = sorted(set(a) & set(b), key=lambda s: (str(type(s)), s))
     only = sorted(set(a) ^ set(b), key=lambda s: (str(type(s)), s))
     return a, b, common, only
@@ -226,7 +231,8 @@ def forest_plot(df, path, title='') -> Path:
             star = '* ' if str(r['headline']) == 'yes' else ''
             labels.append(textwrap.shorten(f"{star}{r['artifact']}: {r['claim']}", 70, placeholder='...'))
             m = _num(r['MDE (%)'])
-            ax.annotate(f"{v}  (n={r['seeds']}" + (f', MDE {m:.1f} %' if m is not None else '') + ')', xy=(1.01, y),
+            short = 'not judged: gate failed' if v.startswith('not judged: ') and v.endswith(' failed') else v
+            ax.annotate(f"{short}  (n={r['seeds']}" + (f', MDE {m:.1f} %' if m is not None else '') + ')', xy=(1.01, y),
                         xycoords=('axes fraction', 'data'), va='center', fontsize=8, color=col if judged else 'dimgray')
         ax.axvline(0, color='gray', lw=1, ls='--')
         ax.set_yticks(range(n)); ax.set_yticklabels(labels[::-1], fontsize=8)
@@ -236,9 +242,9 @@ def forest_plot(df, path, title='') -> Path:
         handles = [Line2D([], [], marker='o', color=c, lw=2, label=k) for k, c in VERDICT_COLOURS.items()]
         handles += [Line2D([], [], marker='o', color='tab:gray', mfc='white', lw=0, label='not judged'),
                     Line2D([], [], marker='D', color='black', mfc='none', lw=0, label="paper's effect")]
-        ax.legend(handles=handles, fontsize=7, loc='upper center', bbox_to_anchor=(0.5, -0.9 / (1.4 + 0.42 * n) - 0.12),
-                  ncol=6, frameon=False)
-    if title: ax.set_title(title, fontsize=10)
+        handles += [Line2D([], [], lw=0, label='* headline claim')]
+        ax.legend(handles=handles, fontsize=7, loc='lower center', bbox_to_anchor=(0.5, 1.0), ncol=7, frameon=False)
+    if title: ax.set_title(title, fontsize=10, pad=22 if n else 6)
     buf = io.BytesIO()
     fig.savefig(buf, format='png', dpi=120, bbox_inches='tight')
     plt.close(fig)

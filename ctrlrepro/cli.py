@@ -418,7 +418,7 @@ def _warn_bad_records(scale):
 def run_report(papers=None, scale='cpu', progress=True, log=print):
     "Execute the results notebooks of `papers` (default all)."
     import papermill as pm
-    from ctrlrepro.report import REPORTS, report_root, table_path, report_figures_dir
+    from ctrlrepro.report import REPORTS, report_root, table_path, report_figures_dir, write_claims_table
     check_scale(scale)
     for p in (papers or []):
         if p not in REPORTS:
@@ -441,6 +441,7 @@ def run_report(papers=None, scale='cpu', progress=True, log=print):
         log(f'report {p}: {out.relative_to(repo_root())}, {table_path(p, scale).relative_to(repo_root())}, '
             f'{report_figures_dir(p, scale).relative_to(repo_root())}/')
         outs.append(out)
+    log(f'claims of every paper: {write_claims_table(scale).relative_to(repo_root())}')
     return outs
 
 # %% ../nbs/02_cli.ipynb #9fa23ad9

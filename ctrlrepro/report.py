@@ -9,12 +9,16 @@ from pathlib import Path
 import pandas as pd
 from .core import (PAPERS, STATUSES, PAPER_ONLY_METRICS, repo_root, check_scale, load_record, atomic_write_text,
                             atomic_write_bytes, figures_dir)
+from .claims import CLAIM_COLUMNS, claims_table, forest_plot
+
 
 # %% auto #0
-__all__ = ['ROW_COLS', 'TABLE_COLS', 'REPORTS', 'check_paper', 'paper_numbers', 'targets', 'paper_effect', 'load_records',
-           'our_rows', 'curves', 'base_artifact', 'names_paper_metric', 'artifact_table', 'artifact_status', 'show',
-           'collect', 'report_root', 'table_path', 'report_figures_dir', 'write_table', 'save_figure', 'slug',
-           'show_figure', 'show_experiment', 'write_experiments_table']
+__all__ = ['ROW_COLS', 'TABLE_COLS', 'REPORTS', 'VERDICT_ORDER', 'check_paper', 'paper_numbers', 'targets', 'paper_effect',
+           'load_records', 'our_rows', 'curves', 'base_artifact', 'names_paper_metric', 'artifact_table',
+           'artifact_status', 'show', 'collect', 'report_root', 'table_path', 'report_figures_dir', 'write_table',
+           'save_figure', 'slug', 'show_figure', 'show_experiment', 'write_experiments_table', 'claims_csv',
+           'write_claims_table', 'paper_claims', 'show_claims', 'verdict_counts', 'verdict_counts_markdown',
+           'label_grid']
 
 # %% ../nbs/01_report.ipynb #ec5b1f75
 _PKG = Path(__file__).resolve().parent if '__file__' in globals() else None
@@ -273,3 +277,93 @@ def write_experiments_table(exp_ids, name, scale='cpu', records=None):
     rows = [dict(r, experiment=rec['experiment'], scale=rec['scale'], git_commit=rec['git_commit'])
             for rec in records if rec['experiment'] in exp_ids for r in rec['rows']]
     return atomic_write_text(table_path(name, scale), pd.DataFrame(rows, columns=ROW_COLS).to_csv(index=False))
+
+# %% ../nbs/01_report.ipynb #3c48223f
+def claims_csv(records) -> str:
+    "The text of `results/claims.csv`: `claims_table(records)` as CSV."
+    return claims_table(records).to_csv(index=False)
+
+def write_claims_table(scale='cpu', records=None):
+    "Write every paper's claims (`table_path('claims', scale)`: `results/claims.csv` at cpu) atomically; return its path."
+    records = load_records(scale) if records is None else records
+    return atomic_write_text(table_path('claims', scale), claims_csv(records))
+
+def paper_claims(paper, scale='cpu', records=None) -> pd.DataFrame:
+    "The claims of one paper, as in `results/claims.csv`."
+    check_paper(paper)
+    records = load_records(scale) if records is None else records
+    df = claims_table(records)
+    return df[df.paper == paper].reset_index(drop=True)
+
+def show_claims(paper, scale='cpu', records=None, write=False):
+    "Display a paper's claims table and forest plot; write `figures/<paper>/claims.png` when `write`. Returns the table."
+    import tempfile
+    from IPython.display import display, Markdown, Image
+    df = paper_claims(paper, scale, records)
+    if len(df): display(df.drop(columns=['paper']))
+    else: display(Markdown(f'_No claims of {paper} are judged in the run records at {scale} yet._'))
+    title = f'{paper}: claims at {scale} scale (ours), effect of arm A over arm B'
+    if write: display(Image(filename=str(forest_plot(df, report_figures_dir(paper, scale)/'claims.png', title))))
+    else:
+        with tempfile.TemporaryDirectory() as d: display(Image(filename=str(forest_plot(df, Path(d)/'claims.png', title))))
+    return df
+
+def _verdict_group(v):
+    v = str(v)
+    if v.startswith('not judged ('): return 'not judged (< 3 seeds)'
+    if v.startswith('not judged: ') and v.endswith(' failed'): return 'not judged (gate failed)'
+    if v.startswith('not judged'): return 'not judged (other)'
+    return v
+
+VERDICT_ORDER = ['yes', 'no', "below the paper's effect", 'inconclusive', 'not judged (< 3 seeds)',
+                 'not judged (gate failed)', 'not judged (other)']
+
+def verdict_counts(claims=None) -> pd.DataFrame:
+    "Verdict counts per paper (rows: papers with claims, then `all`) from a claims table or the path of `claims.csv`."
+    claims = table_path('claims') if claims is None else claims
+    df = claims if isinstance(claims, pd.DataFrame) else pd.read_csv(claims, dtype=str, keep_default_na=False)
+    g = df.assign(v=df['verdict'].map(_verdict_group))
+    t = pd.crosstab(g['paper'], g['v']) if len(g) else pd.DataFrame()
+    t = t.reindex(index=[p for p in PAPERS if p in t.index], columns=[c for c in VERDICT_ORDER if c in t.columns], fill_value=0)
+    t.loc['all'] = t.sum()
+    t['claims'] = t.sum(axis=1)
+    return t.astype(int)
+
+def verdict_counts_markdown(claims=None) -> str:
+    "`verdict_counts` as a markdown table, for the README."
+    t = verdict_counts(claims)
+    head = ['paper', *t.columns]
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    lines += ['| ' + ' | '.join([str(i), *map(str, r)]) + ' |' for i, r in zip(t.index, t.values.tolist())]
+    return '\n'.join(lines)
+
+# %% ../nbs/01_report.ipynb #4a047cee
+def label_grid(rows, path, row_labels, col_labels=None, title='', wrap=20, max_lines=4, tile=0.95, dpi=200):
+    """Save a labelled image grid as a PNG at `path` (atomic): `rows` is a list of rows, each a sequence of H,W,3 (or H,W)
+    uint8 images; `row_labels` one per row (left of it), `col_labels` one per column (above the first row; wrapped at
+    `wrap` characters, at most `max_lines` lines). Returns the path."""
+    import textwrap
+    import matplotlib.pyplot as plt
+    import numpy as np
+    rows = [list(r) for r in rows]
+    if len(row_labels) != len(rows): raise ValueError(f'label_grid: {len(rows)} rows but {len(row_labels)} row labels')
+    nc = max((len(r) for r in rows), default=0)
+    if not nc: raise ValueError('label_grid: no images to draw')
+    if col_labels is not None and len(col_labels) < nc:
+        raise ValueError(f'label_grid: {nc} columns but {len(col_labels)} column labels')
+    fill = lambda s, w: '\n'.join(textwrap.wrap(str(s), w, max_lines=max_lines, placeholder=' ...')) or ' '
+    top = 0.12 * max_lines if col_labels is not None else 0.05
+    fig, axes = plt.subplots(len(rows), nc, figsize=(1.6 + nc * tile, (top + 0.3 * bool(title)) + len(rows) * tile), squeeze=False)
+    for i, r in enumerate(rows):
+        for j in range(nc):
+            ax = axes[i, j]; ax.set_xticks([]); ax.set_yticks([])
+            if j < len(r): ax.imshow(np.asarray(r[j]), cmap='gray' if np.asarray(r[j]).ndim == 2 else None, interpolation='nearest')
+            else: ax.set_axis_off()
+            if i == 0 and col_labels is not None: ax.set_title(fill(col_labels[j], wrap), fontsize=5.5)
+            if j == 0: ax.set_ylabel(fill(row_labels[i], 16), fontsize=6.5, rotation=0, ha='right', va='center', labelpad=4)
+    if title: fig.suptitle(title, fontsize=8)
+    fig.tight_layout(pad=0.3, w_pad=0.2, h_pad=0.3)
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png', dpi=dpi, bbox_inches='tight')
+    plt.close(fig)
+    return atomic_write_bytes(Path(path), buf.getvalue())

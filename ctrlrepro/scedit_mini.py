@@ -31,7 +31,8 @@ __all__ = ['SKIP_SETS', 'STYLES', 'MASKED_TASKS', 'PAPER_PARAMS', 'CONTROL_METHO
            'decoder_probe', 'spatial_sd', 't2i_pool', 'outpaint_mask', 'known_region_psnr', 'control_pool',
            'lora_rank_analogue', 'build_method', 'trainable', 'MiniFn', 'fidelity', 'runs_dir', 'weights_path',
            'generate', 'evaluate', 'mini_run', 'eval_on', 'Composed', 'mini_results', 'results_table', 'add_run_rows',
-           'per_seed', 'claim_cell', 'gate_cell', 'gain_cell', 'run_grid', 'acc_name_of', 'with_acc_names']
+           'per_seed', 'claim_cell', 'gate_cell', 'gain_cell', 'run_grid', 'acc_name_of', 'with_acc_names',
+           'grid_captions', 'labelled_png']
 
 # %% ../nbs/11a_scedit_mini.ipynb #c92940af
 SKIP_SETS = ('none', 'half', 'half-outer', 'all')
@@ -518,9 +519,11 @@ def gain_cell(rec, artifact: str, label: str, tab, a: str, b: str, column: str =
             if ok else f'run {a} or {b} missing')
     return v
 
-def run_grid(res, rows: dict, path, n: int = 8):
+def run_grid(res, rows: dict, path, n: int = 8, labels: bool = False, col_labels=None, ref_label: str = 'reference'):
     """Stack the sample rows of cached runs (their grid PNGs: row 0 the reference/condition, row 1 the samples) into one
-    figure: first the reference row of the first run, then one row per `rows` label -> run name (seed 0). Returns path."""
+    figure: first the reference row of the first run, then one row per `rows` label -> run name (seed 0). Returns path.
+    With `labels`, the PNG names its rows (`ref_label`, then the `rows` labels) and columns (`col_labels`, e.g. the
+    prompts of `grid_captions`), drawn by `ctrlrepro.report.label_grid`."""
     from PIL import Image
     from ctrlrepro.core import repo_root, atomic_write_bytes
     import io
@@ -533,6 +536,10 @@ def run_grid(res, rows: dict, path, n: int = 8):
         strips.append(im[h:])
     w = min(s.shape[1] for s in strips)
     img = np.concatenate([s[:, :w] for s in strips], 0)
+    if labels:
+        from ctrlrepro.report import label_grid
+        tiles = [[s[:, k * s.shape[0]:(k + 1) * s.shape[0]] for k in range(w // s.shape[0])] for s in strips]
+        return label_grid(tiles, path, [ref_label] + [l for l, nm in rows.items() if res.get(nm)], col_labels)
     buf = io.BytesIO(); Image.fromarray(img).save(buf, format='PNG'); atomic_write_bytes(path, buf.getvalue())
     return path
 
@@ -543,3 +550,18 @@ def with_acc_names(tab, res):
     "Attach each run's `acc` metric name to the table (for `claim_cell`)."
     tab.attrs['acc_metric'] = {n: (r[0]['acc_metric'] if r else 'acc') for n, r in res.items()}
     return tab
+
+# %% ../nbs/11a_scedit_mini.ipynb #4025c7cf
+def grid_captions(run: dict, base, n: int = 8) -> list:
+    "The captions of the first `n` held-out images a cached run's grid shows (the columns of `run_grid`): its eval pool, from its settings."
+    st = run['settings']; spec = st['spec']; task = spec.get('task', 't2i')
+    if task == 't2i':
+        pool = t2i_pool(base, st['eval_style'], 'test', st['n_eval'], pick=spec.get('pick', 'first'), prefix=spec.get('trigger'))
+    else: pool = control_pool(base, task, 'test', st['n_eval'], st['eval_style'], seed=1234)
+    return list(pool['captions'][:n])
+
+def labelled_png(rows, path, row_labels, col_labels=None, title: str = '', n: int = 8):
+    "As `_grid_png` (rows of images in [-1, 1], the first `n` of each), with row and column labels in the PNG (`label_grid`)."
+    from ctrlrepro.diffusion import to_uint8
+    from ctrlrepro.report import label_grid
+    return label_grid([list(to_uint8(r[:n])) for r in rows], path, row_labels, col_labels, title)

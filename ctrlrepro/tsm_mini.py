@@ -372,9 +372,9 @@ def load_run(spec, scale: str = 'smoke', seed: int = 0):
     return base, fn
 
 def sample_grid(specs: dict, scale: str, path, per_category: int = 2, seed: int = 0, title: str = '') -> Path:
-    "A grid (one row per label of `specs`, one column per prompt: the first `per_category` eval prompts of each category)."
-    import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    """A grid (one row per label of `specs`, one column per prompt: the first `per_category` eval prompts of each category),
+    its rows and columns (category: prompt, wrapped so they never overlap) labelled by `ctrlrepro.report.label_grid`."""
+    from ctrlrepro.report import label_grid
     from ctrlrepro.compbench import CATEGORIES
     from ctrlrepro.metrics import to_uint8_nhwc
     b = MINI_PRESETS[scale]
@@ -385,14 +385,5 @@ def sample_grid(specs: dict, scale: str, path, per_category: int = 2, seed: int 
         x = base.generate([p['text'] for p in ps], guidance_scale=b['guidance'], steps=b['eval_steps'], seed=1234,
                           batch_size=200, model_fn=fn)
         rows.append((label, to_uint8_nhwc(x)))
-    fig, axes = plt.subplots(len(rows), len(ps), figsize=(len(ps) * 0.9, len(rows) * 1.0 + 0.4), squeeze=False)
-    for i, (label, ims) in enumerate(rows):
-        for j, im in enumerate(ims):
-            ax = axes[i, j]; ax.imshow(im); ax.set_xticks([]); ax.set_yticks([])
-            if i == 0: ax.set_title(ps[j]['text'], fontsize=3)
-            if j == 0: ax.set_ylabel(label, fontsize=5)
-    if title: fig.suptitle(title, fontsize=7)
-    fig.tight_layout()
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=200); plt.close(fig)
-    return path
+    return label_grid([ims for _, ims in rows], path, [label for label, _ in rows],
+                      [f"{p['category']}: {p['text']}" for p in ps], title)

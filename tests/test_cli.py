@@ -78,6 +78,7 @@ def test_run_skip_force_and_report(cli, sandbox):
     assert (table[table.artifact == 'Table 2'].status == 'pending').all()
     assert (sandbox/'results'/'smoke'/'figures'/'controlnext'/'fig9.png').exists()
     assert (sandbox/'results'/'smoke'/'report'/'controlnext.ipynb').exists()
+    assert (sandbox/'results'/'smoke'/'claims.csv').exists() and not (sandbox/'results'/'claims.csv').exists()
     assert not (sandbox/'figures'/'controlnext').exists() and not (sandbox/'results'/'report').exists()
 
 
