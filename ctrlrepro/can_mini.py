@@ -6,8 +6,8 @@
 __all__ = ['MINI_SIZES', 'MINI_PRESETS', 'CURVE_RUNS', 'RUN_ORDER', 'SMOKE_SIZE', 'MINI_RUNS', 'MINI_RES', 'MINI_PATCH',
            'MINI_SCHEDULE', 'CODE_MODULES', 'MINI_SEEDS', 'FD_METRIC', 'ACC_METRIC', 'CHANCE_ACC', 'GATE_MARGIN',
            'mini_model', 'ClassCondFn', 'sample_images', 'evaluate', 'mini_budget', 'train_mini', 'mini_seeds',
-           'mini_results', 'add_mini_rows', 'gain_row', 'pd_isna', 'paper_fid', 'can_claim', 'per_seed', 'class_gate',
-           'judge_claims']
+           'mini_results', 'runs_table', 'add_mini_rows', 'gain_row', 'pd_isna', 'paper_fid', 'can_claim', 'per_seed',
+           'class_gate', 'judge_claims']
 
 # %% ../nbs/12a_can_mini.ipynb #4c92b688
 import io, json, time, hashlib
@@ -258,6 +258,11 @@ def _mean_sd(v):
     v = [x for x in v if x is not None]
     if not v: return None, None
     return float(np.mean(v)), (float(np.std(v, ddof=1)) if len(v) > 1 else None)
+
+def runs_table(res):
+    "run -> seeds, mean FD, mean accuracy (points) of `mini_results` output (a table; verdicts are `ctrlrepro.claims`')."
+    return pd.DataFrame([dict(run=n, seeds=len(runs), fd=_mean_sd([r['fd'] for r in runs])[0],
+                              acc=_mean_sd([100 * r['acc'] for r in runs])[0]) for n, runs in res.items()])
 
 def _provenance(runs):
     "Where the cached runs were trained: 'trained at <commit>[+dirty]' per distinct commit."

@@ -13,11 +13,12 @@ from .claims import CLAIM_COLUMNS, claims_table, forest_plot
 
 
 # %% auto #0
-__all__ = ['ROW_COLS', 'TABLE_COLS', 'REPORTS', 'VERDICT_ORDER', 'check_paper', 'paper_numbers', 'targets', 'load_records',
-           'our_rows', 'curves', 'base_artifact', 'names_paper_metric', 'artifact_table', 'artifact_status', 'show',
-           'collect', 'report_root', 'table_path', 'report_figures_dir', 'write_table', 'save_figure', 'slug',
-           'show_figure', 'show_experiment', 'write_experiments_table', 'claims_csv', 'write_claims_table',
-           'paper_claims', 'show_claims', 'verdict_counts', 'verdict_counts_markdown', 'label_grid']
+__all__ = ['ROW_COLS', 'TABLE_COLS', 'REPORTS', 'VERDICT_ORDER', 'check_paper', 'paper_numbers', 'targets', 'paper_effect',
+           'load_records', 'our_rows', 'curves', 'base_artifact', 'names_paper_metric', 'artifact_table',
+           'artifact_status', 'show', 'collect', 'report_root', 'table_path', 'report_figures_dir', 'write_table',
+           'save_figure', 'slug', 'show_figure', 'show_experiment', 'write_experiments_table', 'claims_csv',
+           'write_claims_table', 'paper_claims', 'show_claims', 'verdict_counts', 'verdict_counts_markdown',
+           'label_grid']
 
 # %% ../nbs/01_report.ipynb #ec5b1f75
 _PKG = Path(__file__).resolve().parent if '__file__' in globals() else None
@@ -44,6 +45,26 @@ def targets(paper=None):
     "The reproduction targets of `TARGETS.md` (all papers, or one)."
     df = pd.read_csv(_pkg_dir()/'targets.csv', dtype=str, keep_default_na=False)
     return df if paper is None else df[df.paper == check_paper(paper)].reset_index(drop=True)
+
+# %% ../nbs/01_report.ipynb #56fc0aaa
+def _paper_value(pn, artifact, row, cols):
+    t = pn[(pn.artifact == artifact) & (pn.row == row)]
+    got = {c: v for c, v in zip(t.column, t.value)}
+    bad = [c for c in cols if not re.fullmatch(r'-?[0-9.]+', got.get(c, ''))]
+    if bad: raise ValueError(f"{artifact} / {row!r} has no number in column(s) {bad} of the paper's table: "
+                             f"check the row and column names against ctrlrepro/paper_numbers")
+    return sum(float(got[c]) for c in cols) / len(cols)
+
+def paper_effect(paper, artifact, row_a, row_b, columns, higher_is_better):
+    """The paper's own relative effect (%) of row `row_a` over row `row_b` of its table `artifact` on `columns` (one
+    column, or the mean of several, e.g. the six CompBench categories), positive = A better (as
+    `ctrlrepro.claims.relative_effect`), and the source text. For the `paper_effect` of a declared `Claim`."""
+    cols = [columns] if isinstance(columns, str) else list(columns)
+    pn = paper_numbers(paper)
+    a, b = _paper_value(pn, artifact, row_a, cols), _paper_value(pn, artifact, row_b, cols)
+    eff = 100 * ((a - b) if higher_is_better else (b - a)) / abs(b)
+    what = cols[0] if len(cols) == 1 else f"mean of {'/'.join(cols)}"
+    return round(eff, 2), f"{artifact}: {what} {b:.4g} ({row_b}) vs {a:.4g} ({row_a})"
 
 # %% ../nbs/01_report.ipynb #0b1d22bc
 def load_records(scale='cpu', root=None):

@@ -11,6 +11,20 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
+from .claims import Claim, Gate, add_claim, add_gate, gate
+import io, pandas as pd, warnings
+from PIL import Image
+from .baselines import lora_params_per_rank, attach_baseline
+from .bases import emoji_tensors, load_base, make_base
+from .pipeline import code_id
+from .can_mini import runs_table, _mean_sd, _provenance
+from .controlnext import embed_captions, emoji_pool, ControlledUNet, mini_module
+from .core import repo_root, check_scale, atomic_write_bytes, atomic_write_text, atomic_save_safetensors, load_safetensors, set_threads, git_info
+from .data import load_emoji, canny
+from .diffusion import sample, to_uint8, Trainer, TensorDictDataset
+from .metrics import edge_f1, mask_iou, color_error, fd, caption_retrieval
+from .scedit import skip_layout, SkipEditor, tuner_params, SCEditTuners, CSCTuners, SCEditModel
+
 
 # %% auto #0
 __all__ = ['SKIP_SETS', 'STYLES', 'MASKED_TASKS', 'PAPER_PARAMS', 'CONTROL_METHODS', 'METHODS', 'MINI_RUNS', 'TASKS', 'FIDELITY',
@@ -18,7 +32,8 @@ __all__ = ['SKIP_SETS', 'STYLES', 'MASKED_TASKS', 'PAPER_PARAMS', 'CONTROL_METHO
            'decoder_probe', 'spatial_sd', 't2i_pool', 'outpaint_mask', 'known_region_psnr', 'control_pool',
            'lora_rank_analogue', 'build_method', 'trainable', 'MiniFn', 'fidelity', 'runs_dir', 'weights_path',
            'generate', 'evaluate', 'mini_run', 'eval_on', 'Composed', 'mini_results', 'results_table', 'add_run_rows',
-           'claim_cell', 'gain_cell', 'run_grid', 'acc_name_of', 'with_acc_names', 'grid_captions', 'labelled_png']
+           'per_seed', 'claim_cell', 'gate_cell', 'gain_cell', 'run_grid', 'acc_name_of', 'with_acc_names',
+           'grid_captions', 'labelled_png']
 
 # %% ../nbs/11a_scedit_mini.ipynb #c92940af
 SKIP_SETS = ('none', 'half', 'half-outer', 'all')
@@ -33,7 +48,6 @@ def skip_set(n: int, which: str) -> list[int]:
 def removed_skips(unet, indices):
     """Within the context, the skips `indices` (encoder order, `ctrlrepro.scedit.skip_layout`) reach the decoder as zeros
     (a `ctrlrepro.scedit.SkipEditor`, the same hooks the tuners use)."""
-    from ctrlrepro.scedit import skip_layout, SkipEditor
     n = len(skip_layout(unet))
     bad = [i for i in indices if not 0 <= i < n]
     if bad: raise ValueError(f'skip indices {bad} out of range: this UNet has {n} skips (0..{n - 1}, encoder order)')
@@ -80,10 +94,8 @@ STYLES = ('noto', 'openmoji', 'openmoji-sketch')
 
 def _style_tensors(style, size, split):
     "Images in [-1, 1], captions, keys of a style; 'openmoji-sketch' = OpenMoji's canny edges drawn black on white."
-    from ctrlrepro.bases import emoji_tensors
     if style not in STYLES: raise ValueError(f'style must be one of {STYLES}, got {style!r}')
     if style != 'openmoji-sketch': return emoji_tensors(style, size, split)
-    from ctrlrepro.data import load_emoji, canny
     d = load_emoji('openmoji', size, split)
     e = np.stack([canny(im) for im in d['images']]).astype(np.float32)          # 1 = edge
     x = torch.from_numpy(1 - 2 * e)[:, None].repeat(1, 3, 1, 1)                  # black lines on white, in [-1, 1]
@@ -94,7 +106,6 @@ def t2i_pool(base, style: str = 'noto', split: str = 'train', n: int | None = No
     """Latents, images, caption embeddings, captions and keys of `n` emoji of `style` (all of the split when None);
     `pick='spread'` takes `n` evenly spaced over the split, `'first'` the first `n`; `prefix` (a trigger word) goes
     before every caption."""
-    from ctrlrepro.controlnext import embed_captions
     if pick not in ('first', 'spread'): raise ValueError(f"pick must be 'first' or 'spread', got {pick!r}")
     x, caps, keys = _style_tensors(style, base.image_size, split)
     N = len(caps); n = N if n is None else min(n, N)
@@ -126,7 +137,6 @@ def known_region_psnr(generated, x, m, reduce: bool = True):
 def control_pool(base, cond: str, split: str = 'train', n: int | None = None, style: str = 'openmoji', seed: int = 0) -> dict:
     """`t2i_pool` plus `c`, the condition images in [0, 1] (random thresholds / masks on the train split); for 'inpaint'
     (LaMa masks) and 'outpaint' (`outpaint_mask`) `c` is the masked image and `m` the mask (N,1,H,W), 1 = fill."""
-    from ctrlrepro.controlnext import emoji_pool, embed_captions
     if cond in MASKED_TASKS:
         x, m, caps, keys = emoji_pool(style, split, 'lama_mask', base.image_size, n, train=split == 'train', seed=seed)
         m = m[:, :1].contiguous()
@@ -145,8 +155,6 @@ PAPER_PARAMS = dict(lora64=23.94e6, lora6=2.24e6, scedit=19.68e6, scedit10=1.98e
 
 def lora_rank_analogue(unet, paper_rank: int) -> int:
     "The LoRA rank on `unet` with the paper's LoRA/SCEdit parameter ratio (r=64 vs SCEdit, r=6 vs SCEdit10)."
-    from ctrlrepro.baselines import lora_params_per_rank
-    from ctrlrepro.scedit import tuner_params
     if paper_rank not in (64, 6): raise ValueError(f'paper_rank must be 64 or 6 (Table 1), got {paper_rank}')
     lora, sc, ratio = (('lora64', 'scedit', 1.0) if paper_rank == 64 else ('lora6', 'scedit10', 0.1))
     target = PAPER_PARAMS[lora] / PAPER_PARAMS[sc] * tuner_params(unet, 'sc', down_ratio=ratio)['total']
@@ -169,10 +177,8 @@ def build_method(method: str, unet, vae_scale_factor: int, **cfg) -> nn.Module:
     if method == 'base': return _Plain(unet)
     if method in ('scedit', 'csc'): return _build_scedit(method, unet, vae_scale_factor, **cfg)
     if method == 'controlnext':
-        from ctrlrepro.controlnext import ControlledUNet, mini_module
         return ControlledUNet(unet, 'controlnext', mini_module(unet, vae_scale_factor), pattern=cfg.get('pattern', 'to_out'),
                               point=cfg.get('point', 'down_blocks.0'), vae_scale_factor=vae_scale_factor)
-    from ctrlrepro.baselines import attach_baseline
     cfg = dict(cfg)
     if method == 'lora' and isinstance(cfg.get('r'), str):
         cfg['r'] = lora_rank_analogue(unet, int(cfg['r'].lstrip('r')))
@@ -184,7 +190,6 @@ class _SCEdit(nn.Module):
     interface; `control=None` runs the base (CSC) or the tuned base (SC)."""
     def __init__(self, unet, method: str, vae_scale_factor: int, **cfg):
         super().__init__()
-        from ctrlrepro.scedit import SCEditTuners, CSCTuners, SCEditModel
         cfg = dict(cfg)
         attach_kw = {k: cfg.pop(k) for k in ('strength', 'injection') if k in cfg}
         if method == 'scedit': tuners = SCEditTuners.from_unet(unet, **cfg)
@@ -247,7 +252,6 @@ FD_METRIC = 'FD-EffNetLite0'
 
 def fidelity(task: str, generated, pool) -> float:
     "Control fidelity of `generated` (B,3,H,W in [-1, 1]) to the pool's conditions (higher is better)."
-    from ctrlrepro.metrics import edge_f1, mask_iou, color_error
     if task in ('canny', 'sketch'): return edge_f1(generated, pool['c'])
     if task == 'mask': return mask_iou(generated, pool['c'])
     if task == 'color': return 1 - color_error(generated, pool['c'])
@@ -260,11 +264,9 @@ def _weights_id(base) -> str:
     return h.hexdigest()[:12]
 
 def runs_dir(scale: str) -> Path:
-    from ctrlrepro.core import repo_root, check_scale
     return repo_root() / 'results' / check_scale(scale) / 'scedit' / 'runs'
 
 def weights_path(scale: str, name: str, seed: int) -> Path:
-    from ctrlrepro.core import repo_root
     return repo_root() / 'data' / 'cache' / 'scedit' / scale / f'{name}-seed{seed}.safetensors'
 
 # %% ../nbs/11a_scedit_mini.ipynb #255b8f90
@@ -272,8 +274,6 @@ def weights_path(scale: str, name: str, seed: int) -> Path:
 def generate(fn: MiniFn, base, pool, steps: int, guidance: float, seed: int = 1234, control=None, control_scale: float = 1.0,
              batch: int = 64) -> torch.Tensor:
     "One image per caption of `pool` (DDIM, CFG, seed per batch), with `control` (B,3,H,W) or without."
-    from ctrlrepro.diffusion import sample
-    from ctrlrepro.controlnext import embed_captions
     u = embed_captions(base, [''])[0]
     fn.eval(); outs = []
     for i in range(0, len(pool['e']), batch):
@@ -286,7 +286,6 @@ def generate(fn: MiniFn, base, pool, steps: int, guidance: float, seed: int = 12
 def evaluate(fn: MiniFn, base, task: str, pool, steps: int, guidance: float, smoke: bool, control_scale: float = 1.0,
              use_control: bool = True) -> tuple[dict, torch.Tensor]:
     "Generate for the held-out `pool` and score: dict(fd, acc, acc_metric, n) and the images."
-    from ctrlrepro.metrics import fd, caption_retrieval
     ctrl = pool.get('c') if task != 't2i' and use_control else None
     g = generate(fn, base, pool, steps, guidance, control=ctrl, control_scale=control_scale)
     m = dict(n=len(g))
@@ -306,10 +305,6 @@ def evaluate(fn: MiniFn, base, task: str, pool, steps: int, guidance: float, smo
 # %% ../nbs/11a_scedit_mini.ipynb #84f82902
 from .pipeline import code_id
 def _grid_png(rows, path, scale_px: int = 2):
-    from PIL import Image
-    from ctrlrepro.diffusion import to_uint8
-    from ctrlrepro.core import atomic_write_bytes
-    import io
     img = np.concatenate([np.concatenate(list(to_uint8(r)), 1) for r in rows], 0)
     im = Image.fromarray(img).resize((img.shape[1] * scale_px, img.shape[0] * scale_px), Image.NEAREST)
     buf = io.BytesIO(); im.save(buf, format='PNG'); atomic_write_bytes(path, buf.getvalue())
@@ -322,8 +317,6 @@ def mini_run(name: str, scale: str = 'smoke', seed: int = 0, spec: dict | None =
     """Train + evaluate run `name` (spec from `MINI_RUNS` unless `spec` is given) at `scale` (budget `MINI_PRESETS[scale]`,
     overridden by `over`), cached under `results/<scale>/scedit/runs/`. Returns the summary dict (with `model` = the
     trained `MiniFn` and `base` when `keep_model`). With `cache_only`, None when there is no matching cached run."""
-    from ctrlrepro.core import check_scale, atomic_write_text, atomic_save_safetensors, load_safetensors, set_threads, git_info, repo_root
-    from ctrlrepro.bases import load_base
     scale = check_scale(scale); smoke = scale == 'smoke'
     spec = dict(spec or MINI_RUNS.get(name) or {})
     if not spec: raise ValueError(f'unknown mini run {name!r}: one of {sorted(MINI_RUNS)}, or pass spec=dict(method=..., task=...)')
@@ -356,8 +349,6 @@ def mini_run(name: str, scale: str = 'smoke', seed: int = 0, spec: dict | None =
     # a cached run whose weights are missing (they live under data/, not in git): train them again and keep the cached
     # summary (its metrics, timings and provenance are the run's); rewriting it would mark every reader of it stale
     rebuild = cached is not None
-    from ctrlrepro.diffusion import Trainer, TensorDictDataset
-    from ctrlrepro.controlnext import embed_captions
     caller_threads = torch.get_num_threads()
     set_threads(threads)
     n_eval = budget['n_eval']
@@ -390,7 +381,6 @@ def mini_run(name: str, scale: str = 'smoke', seed: int = 0, spec: dict | None =
         losses = tr.losses
     fn.eval()
     if rebuild:
-        import warnings
         torch.set_num_threads(caller_threads)   # set_threads is process-wide: give the caller its own thread count back
         atomic_save_safetensors({n: p.detach().float().contiguous().cpu() for n, p in trainable(model)}, wpath, dict(key=key))
         ll = float(np.mean(losses[-20:])) if losses else None
@@ -418,7 +408,6 @@ def mini_run(name: str, scale: str = 'smoke', seed: int = 0, spec: dict | None =
 
 def _rebuild(spec, base, wpath) -> MiniFn:
     "A run's model rebuilt on a fresh copy of the base with its saved trainable weights."
-    from ctrlrepro.core import load_safetensors
     vsf = base.image_size // base.sample_shape[-1]
     fn = MiniFn(build_method(spec['method'], copy.deepcopy(base.unet), vsf, **spec.get('cfg', {})))
     if spec['method'] != 'base':
@@ -433,8 +422,6 @@ def _rebuild(spec, base, wpath) -> MiniFn:
 _SMOKE = {}
 def _smoke_base_cached():
     if 'b' not in _SMOKE:
-        from ctrlrepro.bases import make_base
-        from ctrlrepro.data import load_emoji
         torch.manual_seed(0)
         _SMOKE['b'] = make_base('tiny-sd', 'smoke', captions=load_emoji('openmoji', 32, 'train')['captions'][:64]).eval()
     return _SMOKE['b']
@@ -453,7 +440,6 @@ class Composed(nn.Module):
     "Two trained CSC-Tuner runs (their `MiniFn`s) on one copy of the base, weights (alpha, 1 - alpha); `control` = cat(c_a, c_b)."
     def __init__(self, base, fn_a: MiniFn, fn_b: MiniFn, alpha: float = 0.5):
         super().__init__()
-        from ctrlrepro.scedit import SCEditModel
         sets = [f.model.m.tuner_sets[0] for f in (fn_a, fn_b)]
         self.ch = sets[0].config.cond_channels
         self.m = SCEditModel(copy.deepcopy(base.unet), sets, weights=[alpha, 1 - alpha])
@@ -466,7 +452,6 @@ class Composed(nn.Module):
 # %% ../nbs/11a_scedit_mini.ipynb #29d6d6eb
 def mini_results(names, scale: str, seeds: dict | None = None, train_missing: bool = True, base=None, **over) -> dict:
     "name -> list of run summaries, one per seed in `seeds[name]` (default [0])."
-    from ctrlrepro.bases import load_base
     if base is None and train_missing and scale != 'smoke': base = load_base('tiny-sd', scale).eval()
     out = {}
     for n in names:
@@ -475,9 +460,7 @@ def mini_results(names, scale: str, seeds: dict | None = None, train_missing: bo
     return out
 
 def results_table(res) -> 'pd.DataFrame':
-    "run -> seeds, mean FD, mean acc (points, as `ctrlrepro.can.runs_table`), sds, params, s/step: the table `compare_runs` reads."
-    import pandas as pd
-    from ctrlrepro.can import runs_table, _mean_sd
+    "run -> seeds, mean FD, mean acc (points, as `ctrlrepro.can_mini.runs_table`), sds, params, s/step: the table `compare_runs` reads."
     t = runs_table(res)
     t['fd_sd'] = [_mean_sd([r['fd'] for r in res[n]])[1] for n in t['run']]
     t['acc_sd'] = [_mean_sd([100 * r['acc'] for r in res[n]])[1] for n in t['run']]
@@ -487,7 +470,6 @@ def results_table(res) -> 'pd.DataFrame':
 
 def add_run_rows(rec, artifact: str, rows: dict, res, fd_col: str = 'FID', acc_col: str | None = None, note: str = '') -> None:
     "rows: paper row label -> run name. One `FD-EffNetLite0` cell per row in column `fd_col` (+ the `acc` metric in `acc_col`)."
-    from ctrlrepro.can_mini import _mean_sd, _provenance
     for label, name in rows.items():
         runs = res.get(name, [])
         fd_m, fd_sd = _mean_sd([r['fd'] for r in runs]); acc_m, acc_sd = _mean_sd([r['acc'] for r in runs])
@@ -503,14 +485,32 @@ def add_run_rows(rec, artifact: str, rows: dict, res, fd_col: str = 'FID', acc_c
             rec.add(artifact, label, acc_col, None if acc_m is None else round(acc_m, 4), '',
                     runs[0]['acc_metric'] if runs else '', st, txt)
 
-def claim_cell(rec, artifact: str, label: str, tab, a: str, b: str, noise, column: str = 'holds at our scale', z: float = 2.0):
-    """'run a beats run b' judged by `ctrlrepro.can.compare_runs` against `noise` (`ctrlrepro.can.seed_noise`), as a
-    cell (label, column); the metric names ours (FD-EffNetLite0 and the run's `acc` metric)."""
-    from ctrlrepro.can import compare_runs, CLAIM_RULE
-    v, detail = compare_runs(tab, a, b, noise, z)
-    rec.add(artifact, label, column, v, '', f'{FD_METRIC} and {acc_name_of(tab, a)}', 'mini' if v else 'pending',
-            (detail + ('; ' + CLAIM_RULE.format(z=z) if v and noise is not None else '')) or f'run {a} or {b} missing')
-    return v
+def per_seed(res, run: str, key: str = 'fd') -> dict:
+    "seed -> `key` ('fd', 'acc', ...) of run `run`: its cached summaries in `res` (one per training seed), for pairing."
+    return {int(r['settings']['seed']): float(r[key]) for r in res.get(run, [])}
+
+def claim_cell(rec, claim: Claim, res, gate: Gate | None = None, key: str = 'fd', note: str = '') -> dict:
+    """Judge the declared `claim` with `ctrlrepro.claims.add_claim` (paired by training seed, the interval rule, noise
+    from these runs only) on the per-seed `key` of runs `claim.arm_a` / `claim.arm_b` in `res` ('fd' =
+    FD-EffNetLite0, 'acc' = the run's own `acc` metric); the other metric is the secondary (reported, not judged)."""
+    other = 'acc' if key == 'fd' else 'fd'
+    runs = res.get(claim.arm_a) or res.get(claim.arm_b) or [{}]
+    sec = {runs[0].get(other + '_metric', other): (per_seed(res, claim.arm_a, other), per_seed(res, claim.arm_b, other), other != 'fd')}
+    return add_claim(rec, claim, per_seed(res, claim.arm_a, key), per_seed(res, claim.arm_b, key), gate=gate, secondary=sec,
+                     note=note)
+
+def gate_cell(rec, artifact: str, name: str, res, a, b: str, key: str = 'fd', higher_is_better: bool | None = None,
+              margin: float = 0.0) -> Gate:
+    """The sanity gate 'each run of `a` (a name or a list) beats run `b` on `key` by more than `margin`'
+    (`ctrlrepro.claims.gate`, on the common seeds; a missing run fails it), added as one row; pass it to every claim
+    of the experiment. `higher_is_better` defaults to False for 'fd'."""
+    hib = key != 'fd' if higher_is_better is None else higher_is_better
+    gs = [gate(f'{x} vs {b}', per_seed(res, x, key), per_seed(res, b, key), hib, margin)
+          if per_seed(res, x, key) and per_seed(res, b, key) else Gate(f'{x} vs {b}', False, 'a run is missing')
+          for x in ([a] if isinstance(a, str) else a)]
+    g = Gate(name, all(x.passed for x in gs), '; '.join(f"{x.name}: {x.detail}" for x in gs))
+    add_gate(rec, artifact, g)
+    return g
 
 def gain_cell(rec, artifact: str, label: str, tab, a: str, b: str, column: str = 'FID gain (stated in text)'):
     "The cell FD(a) - FD(b) (mean over seeds; positive = run b better), e.g. the paper's 'SCEdit vs Full' FID gain."

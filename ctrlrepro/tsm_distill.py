@@ -14,13 +14,14 @@ from .metrics import EffNetLite0Extractor, frechet_distance, caption_retrieval
 from .bases import load_base, emoji_tensors, embed_captions
 from .tsm import TimestepMaster, TSMConfig, PAPER_TARGETS
 from .tsm_mini import _adapter_state, _load_adapter_state
+from .claims import Claim, Gate, add_claim, add_gate, gate
 
 
 # %% auto #0
 __all__ = ['STUDENT_TIMESTEPS', 'ARMS', 'FD_METRIC', 'PATCH_METRIC', 'ALIGN_METRIC', 'DISTILL_PRESETS', 'student_sampler',
            'student_timesteps', 'embed', 'generate', 'emoji_split', 'noises', 'teacher_pairs', 'pred_x0',
            'chain_losses', 'distill', 'attach_student', 'set_arm', 'FeatureMemo', 'random_crops', 'Scorer',
-           'distill_run', 'reference_run', 'claim', 'noise_of']
+           'distill_run', 'reference_run', 'per_seed', 'claim', 'distill_gate']
 
 # %% ../nbs/13b_tsm_distill.ipynb #01e5ba89
 STUDENT_TIMESTEPS = (999, 749, 499, 249)     # Sec. 4.3
@@ -223,23 +224,25 @@ def reference_run(kind: str, pairs_budget: dict, eval_z, eval_e, scorer, base_na
     return dict(arm=kind, name=kind, seed=0, steps=steps, images=g, **scorer(g))
 
 # %% ../nbs/13b_tsm_distill.ipynb #c6d440fe
-def claim(rec, artifact: str, label: str, res: dict, a: str, b: str, noise, patch: bool = False) -> str | None:
-    """'`a` beats `b`' judged with the CAN module's `claim_row` (seed noise, 2 standard errors) on (FD-EffNetLite0,
-    R@5) or, with `patch`, on (patch FD-EffNetLite0, R@5); the cell names the metrics used here."""
-    from ctrlrepro.can import runs_table, claim_row
-    key = 'patch_fd' if patch else 'fd'
-    sub = {k: [dict(fd=r[key], acc=r['acc']) for r in res.get(k, [])] for k in (a, b)}
-    nz = None if noise is None else dict(noise, fd=noise['patch_fd' if patch else 'fd'])
-    v = claim_row(rec, artifact, label, runs_table(sub), a, b, nz)
-    row = rec.data['rows'][-1]
-    row['metric'] = f"{PATCH_METRIC if patch else FD_METRIC} and {ALIGN_METRIC}"
-    row['note'] = row['note'].replace('acc ', 'R@5 ')
-    return v
+def per_seed(runs: list, key: str = 'fd') -> dict:
+    "seed -> `key` ('fd', 'patch_fd', 'acc' = R@5) of an arm's runs (one per training seed): what `ctrlrepro.claims` pairs."
+    return {int(r['seed']): float(r[key]) for r in runs}
 
-def noise_of(res: dict):
-    "Seed noise (CAN's `seed_noise`) of FD, patch FD and R@5 over the arms run with >= 2 seeds."
-    from ctrlrepro.can import seed_noise
-    n = seed_noise({k: [dict(fd=r['fd'], acc=r['acc']) for r in v] for k, v in res.items()})
-    if n is None: return None
-    n['patch_fd'] = seed_noise({k: [dict(fd=r['patch_fd'], acc=r['acc']) for r in v] for k, v in res.items()})['fd']
-    return n
+def claim(rec, c: Claim, res: dict, gate: Gate | None = None, key: str = 'fd', note: str = '') -> dict:
+    """Judge the declared claim `c` (arms = keys of `res`) with `ctrlrepro.claims.add_claim` on the per-seed `key`
+    ('fd' FD-EffNetLite0, 'patch_fd' patch FD-EffNetLite0), paired by training seed; R@5 is stated as secondary."""
+    a, b = res.get(c.arm_a, []), res.get(c.arm_b, [])
+    return add_claim(rec, c, per_seed(a, key), per_seed(b, key), gate=gate,
+                     secondary={ALIGN_METRIC: (per_seed(a, 'acc'), per_seed(b, 'acc'), True)}, note=note)
+
+def distill_gate(rec, artifact: str, res: dict, base4: dict, key: str = 'fd', margin: float = 0.0) -> Gate:
+    """The distillation gate (issue 24): every student arm of `res`, sampled with 4 steps, beats the undistilled base
+    sampled with the same 4 steps (`base4`: `reference_run('base4', ...)`, no training, the students' evaluation noise,
+    so the same value stands for every seed) on `key` by more than `margin`; one row."""
+    gs = [gate(f'{arm} beats the 4-step base', per_seed(runs, key), {s: float(base4[key]) for s in per_seed(runs, key)},
+               False, margin) for arm, runs in res.items()]
+    g = Gate(f"distilled beats undistilled at 4 steps on {PATCH_METRIC if key == 'patch_fd' else FD_METRIC}",
+             bool(gs) and all(x.passed for x in gs),
+             '; '.join(f"{x.name}: {'passed' if x.passed else 'failed'} ({x.detail})" for x in gs))
+    add_gate(rec, artifact, g)
+    return g
