@@ -26,8 +26,8 @@ from .report import paper_effect
 # %% auto #0
 __all__ = ['MINI_TARGETS', 'PAPER_MODEL', 'TASKS', 'MINI_PRESETS', 'FD_NAME', 'CODE_MODULES', 'SCORE', 'run_spec', 'run_name',
            'parents', 'task_dataset', 'eval_prompts', 'evaluate_model', 'runs_dir', 'code_id', 'base_id', 'run_key',
-           'train_run', 'base_run', 'results', 'add_score_rows', 'per_seed', 'verdict', 'tuned_gate', 'noise_scores',
-           'compbench_gate', 'setup_gate', 'compbench_claim', 'load_run', 'sample_grid']
+           'rekey_runs', 'train_run', 'base_key', 'base_run', 'results', 'add_score_rows', 'per_seed', 'verdict',
+           'tuned_gate', 'noise_scores', 'compbench_gate', 'setup_gate', 'compbench_claim', 'load_run', 'sample_grid']
 
 # %% ../nbs/13a_tsm_mini.ipynb #8669d5d5
 MINI_TARGETS = {'tiny-sd': ('sd15-unet', 'sd15-clip'), 'tiny-dit': ('pixart-dit', 'sd15-clip')}
@@ -157,7 +157,7 @@ def runs_dir(scale: str) -> Path:
 
 CODE_MODULES = ('tsm', 'tsm_mini', 'diffusion', 'compbench', 'metrics')
 
-from .pipeline import code_id as pipeline_code_id
+from .pipeline import code_id as pipeline_code_id, load_run_cache
 
 def code_id() -> str:
     """Git blob ids (the pipeline's content keys, cached by file stat) of the modules that compute a run: the method,
@@ -173,13 +173,28 @@ def base_id(base_name: str) -> str:
     t, files = Tree(root=src), sorted(p.relative_to(src).as_posix() for p in Path(src).rglob('*.safetensors'))
     return hashlib.sha256(' '.join(f'{f}:{t.blob(f)}' for f in files).encode()).hexdigest()[:12]
 
-def run_key(spec, scale, seed, budget) -> str:
+def run_key(spec, scale, seed, budget, code: str | None = None) -> str:
     """Hash of everything that determines a run (settings, budget, parents' keys, the base's weights, evaluator, the
-    code that computes it)."""
+    code that computes it: `code_id()`, or `code` to ask which key another code id gave)."""
+    code = code or code_id()
     s = dict(spec=spec, seed=seed, budget=budget, evaluator=_evaluator_id(), loop='ctrlrepro.diffusion.Trainer+bf16',
-             sampler='ddim', code=code_id(), base=base_id(spec['base']),
-             parents=[run_key(p, scale, seed, budget) for p in parents(spec)])
+             sampler='ddim', code=code, base=base_id(spec['base']),
+             parents=[run_key(p, scale, seed, budget, code) for p in parents(spec)])
     return hashlib.sha256(json.dumps(s, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+def rekey_runs(old_code: str, scale: str = 'cpu'):
+    """`ctrlrepro.pipeline.restamp_runs`' rekey for the TSM caches, whose code id is inside the key: a summary whose key is
+    the one `old_code` gave (`code_id(commit=...)` of `CODE_MODULES` at the commit that computed it) gets the current key."""
+    def rekey(d):
+        if 'spec' not in d:                                   # an untuned base's evaluation (`base_run`)
+            name = str(d.get('name', ''))
+            if not name.endswith('-untuned'): return None
+            b = name[:-len('-untuned')]
+            if d.get('key') != base_key(b, d['budget'], d['seed'], code=old_code): return None
+            return {'key': base_key(b, d['budget'], d['seed'])}
+        if d.get('key') != run_key(d['spec'], scale, d['seed'], d['budget'], code=old_code): return None
+        return {'key': run_key(d['spec'], scale, d['seed'], d['budget'])}
+    return rekey
 
 def _evaluator_id():
     return _objectnet_path().name
@@ -194,7 +209,6 @@ def train_run(spec: dict, scale: str = 'smoke', seed: int = 0, force: bool = Fal
     rdir = runs_dir(scale); name = f'{run_name(spec)}-seed{seed}'
     summ, wpath = rdir / f'{name}.json', rdir / f'{name}.safetensors'
     if summ.exists() and wpath.exists() and not force:
-        from ctrlrepro.pipeline import load_run_cache   # a corrupted cache: names the file, or retrained under --force
         d = load_run_cache(summ) or {}
         if d.get('key') == key: return d
     if cache_only: return None
@@ -239,15 +253,18 @@ def train_run(spec: dict, scale: str = 'smoke', seed: int = 0, force: bool = Fal
     atomic_write_text(summ, json.dumps(d, indent=1) + '\n')
     return d
 
+def base_key(base_name: str, budget: dict, seed: int, code: str | None = None) -> str:
+    "The cache key of the untuned base's evaluation (`code`: the key another code id gave, as in `run_key`)."
+    return hashlib.sha256(json.dumps(dict(base=base_name, budget=budget, evaluator=_evaluator_id(), seed=seed,
+                                          code=code or code_id(), weights=base_id(base_name)),
+                                     sort_keys=True).encode()).hexdigest()[:12]
+
 def base_run(base_name: str, scale: str = 'smoke', seed: int = 0, force: bool = False, threads: int | None = 1) -> dict:
     "The untuned base evaluated like a run (`w/o fine-tuning`), cached as `<base>-untuned-seed<k>.json`."
     budget = dict(MINI_PRESETS[scale])
-    key = hashlib.sha256(json.dumps(dict(base=base_name, budget=budget, evaluator=_evaluator_id(), seed=seed, code=code_id(),
-                                         weights=base_id(base_name)),
-                                    sort_keys=True).encode()).hexdigest()[:12]
+    key = base_key(base_name, budget, seed)
     summ = runs_dir(scale) / f'{base_name}-untuned-seed{seed}.json'
     if summ.exists() and not force:
-        from ctrlrepro.pipeline import load_run_cache   # a corrupted cache: names the file, or retrained under --force
         d = load_run_cache(summ) or {}
         if d.get('key') == key: return d
     set_threads(threads)
