@@ -13,7 +13,7 @@ _PUBLIC = {
                     'tiny_unet', 'save_delta', 'load_delta'],
     'scedit': ['SCEditTuners', 'CSCTuners', 'SCEditModel', 'SCEditHandle', 'SCEditPipeline', 'load_tuners'],
     'can': ['UViT', 'DiT', 'CondConv2d', 'CondLinear', 'WeightGenerator', 'CAN_DESIGN'],
-    'tsm': ['TimestepMaster', 'TSMConfig', 'TSMRouters', 'expert_name', 'interval_training', 'PAPER_TARGETS'],
+    'tsm': ['TimestepMaster', 'TSMConfig', 'TSMRouters', 'expert_name', 'interval_training', 'PAPER_TARGETS', 'TSMPipeline'],
 }
 _WHERE = {name: mod for mod, names in _PUBLIC.items() for name in names}
 _MODULES = ('core', 'claims', 'experiments', 'report', 'cli', 'pipeline', 'bench', 'data', 'compbench', 'metrics', 'diffusion', 'bases', 'baselines',

@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch._subclasses.fake_tensor import is_fake
 from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 
@@ -19,10 +20,14 @@ from .core import atomic_save_safetensors, atomic_write_text, load_safetensors, 
 # %% auto #0
 __all__ = ['TIMESTEP_KINDS', 'ROUTER_INPUTS', 'ROUTER_INITS', 'PAPER_TARGETS', 'PEFT_PREFIX', 'timestep_rows', 'expert_index',
            'interval_bounds', 'check_scales', 'expert_name', 'TSMConfig', 'TSMRouter', 'TSMRouters', 'TimestepMaster',
-           'IntervalScheduler', 'IntervalFn', 'interval_training']
+           'IntervalScheduler', 'IntervalFn', 'interval_training', 'TSMPipeline']
 
 # %% ../nbs/13_tsm.ipynb #93ae7ea0
 TIMESTEP_KINDS = ('discrete', 'flow')
+
+def _no_values(t) -> bool:
+    "A fake or meta tensor (shape-only runs, e.g. a memory check on `FakeTensorMode`): it has no values to read."
+    return t.is_meta or is_fake(t)
 
 def _as_tensor(t):
     if torch.is_tensor(t): return t.detach().reshape(-1)
@@ -31,13 +36,15 @@ def _as_tensor(t):
 def timestep_rows(t, num_train_timesteps: int = 1000, kind: str = 'discrete') -> torch.Tensor:
     """The 0-based discrete timestep (row of the embedding E, Eq. 6) of each timestep in `t` (scalar, list or tensor).
     `kind='discrete'`: diffusers DDPM-family timesteps in [0, T) -> floor(t). `kind='flow'`: flow-matching timesteps
-    t = sigma * T in [0, T] -> clamp(ceil(t) - 1, 0, T - 1). Anything outside raises a ValueError."""
+    t = sigma * T in [0, T] -> clamp(ceil(t) - 1, 0, T - 1). Anything outside raises a ValueError (not checked on fake or
+    meta timesteps, which have no values)."""
     T = int(num_train_timesteps)
     if kind not in TIMESTEP_KINDS: raise ValueError(f'timestep kind must be one of {TIMESTEP_KINDS}, got {kind!r}')
     x = _as_tensor(t)
     if x.numel() == 0: raise ValueError('empty timestep tensor: pass one timestep per sample (or one for the batch)')
     xf = x.double() if x.is_floating_point() else x.long()
-    lo, hi = xf.min().item(), xf.max().item()
+    if _no_values(x): lo, hi = 0, 0                                         # nothing to validate
+    else: lo, hi = xf.min().item(), xf.max().item()
     if kind == 'discrete':
         if not (lo >= 0 and hi < T):
             raise ValueError(f'timestep {hi if hi >= T else lo} is outside [0, {T}): TSM maps diffusers 0-based timesteps '
@@ -261,6 +268,7 @@ class _Slot:
                 d is w and v == w._version and p == w.data_ptr() for (d, v, p), w in zip(hit[0], deps)):
             return hit[1]
         with torch.no_grad(): v = make([w.detach() for w in ws])
+        if any(_no_values(w) for w in deps): return v                  # fake / meta weights: no storage to key a cache on
         self.cache[tag] = ([(w, w._version, w.data_ptr()) for w in deps], v)
         return v
 
@@ -417,6 +425,9 @@ class TimestepMaster:
         dev = next((p.device for m in self.models.values() for p in m.parameters()), rows.device)
         rows = rows.to(dev)
         idx = {n: rows * n // c.num_train_timesteps for n in c.scales}
+        if _no_values(rows):              # fake / meta timesteps: no value to pick the experts with, so the per-sample
+            self._state = dict(rows=rows, idx=idx, first=None, row0=None, uniform=False, B=rows.numel(), rep={})
+            return                        # (tensor-indexed) path routes them, as for a mixed batch
         uniform = rows.numel() == 1 or bool((rows == rows[0]).all())
         self._state = dict(rows=rows, idx=idx, first={n: int(v[0]) for n, v in idx.items()}, row0=int(rows[0]), uniform=uniform,
                            B=rows.numel(), rep={})
@@ -438,7 +449,7 @@ class TimestepMaster:
                              '(its pre-hook sets it), tsm.hook_timestep(your_model_fn), or `with tsm.timestep(t):` (a stock '
                              'pipeline encodes the prompt once, before the loop: encode it per step, e.g. with UNetFn)')
         B = st['B']
-        if B == Bx or B == 1: return st
+        if B == Bx or (B == 1 and st['uniform']): return st
         if Bx % B: raise ValueError(f'{slot.name}: input batch {Bx} is not a multiple of the {B} timesteps given')
         if Bx not in st['rep']:
             k = Bx // B
@@ -894,3 +905,51 @@ def _from_pretrained(cls, path, **models):
 
 TimestepMaster.save_pretrained = _save_pretrained
 TimestepMaster.from_pretrained = _from_pretrained
+
+# %% ../nbs/13_tsm.ipynb #e5a1c0d2
+def _denoiser(pipe):
+    "(key, model): the pipeline's `.unet` or `.transformer`."
+    for key in ('unet', 'transformer'):
+        m = getattr(pipe, key, None)
+        if m is not None: return key, m
+    raise ValueError(f'{type(pipe).__name__} has neither .unet nor .transformer: TSMPipeline wraps a diffusers pipeline with a denoiser')
+
+_TEXT_EXPERTS = ('experts on the text encoder ({}): a stock pipeline encodes the prompt once, before the denoising loop, so it '
+                 'cannot route them by timestep; keep the denoiser experts only, or encode the prompt per step (e.g. ctrlrepro.diffusion.UNetFn)')
+
+class TSMPipeline:
+    """Wrap a stock diffusers pipeline (`.unet` or `.transformer`) with a TimeStep Master on its denoiser:
+    `TSMPipeline(pipe, tsm)` or `TSMPipeline.from_pretrained(pipe, dir)`, then `tp(prompt, ...)` with the pipeline's own
+    arguments (the experts switch with each step's timestep), `detach()` gives the stock pipeline back."""
+    def __init__(self, pipe, tsm: TimestepMaster, target_modules=None):
+        key, model = _denoiser(pipe)
+        if not any(m is model for m in tsm.models.values()):
+            if target_modules is None:
+                raise ValueError(f'this TimestepMaster is not attached to pipe.{key}: attach it first or pass target_modules=')
+            tsm.attach(model, target_modules, key=key)
+        other = [k for k, m in tsm.models.items() if m is not model]
+        if other: raise ValueError(_TEXT_EXPERTS.format(', '.join(other)))
+        self.pipe, self.tsm = pipe, tsm
+
+    @classmethod
+    def from_pretrained(cls, pipe, path):
+        "Wrap `pipe` with the experts (and routers) saved by `TimestepMaster.save_pretrained` at `path`."
+        path = Path(path)
+        if not (path / 'tsm_config.json').exists():
+            raise FileNotFoundError(f'{path} has no tsm_config.json: not a TimestepMaster saved with save_pretrained')
+        saved = list(json.loads((path / 'tsm_config.json').read_text())['models'])
+        if len(saved) != 1: raise ValueError(_TEXT_EXPERTS.format(', '.join(saved[1:])) + f' ({path} holds {saved})')
+        return cls(pipe, TimestepMaster.from_pretrained(path, **{saved[0]: _denoiser(pipe)[1]}))
+
+    def save_pretrained(self, save_directory): return self.tsm.save_pretrained(save_directory)
+
+    def __call__(self, *args, **kw):
+        if self.tsm.stage in ('peft', 'base'):
+            raise ValueError(f'the TimestepMaster is in stage {self.tsm.stage!r} (no routing): call tsm.foster() or tsm.assemble()')
+        return self.pipe(*args, **kw)
+
+    def detach(self):
+        "Remove the experts from the pipeline's denoiser (the stock model again); returns the pipeline."
+        self.tsm.detach()
+        return self.pipe
+

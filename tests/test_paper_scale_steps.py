@@ -10,9 +10,14 @@ batch 32) and SD2.1 (CSC-Tuners, 512 px, batch 64). The step: forward under fp16
 `training_memory` on the same path: parameter, gradient and optimizer-state bytes exactly, and the saved activations
 within 1 %.
 
-Not here: TSM (SD1.5 / PixArt-alpha / SD3): with its experts attached, the forward reads a timestep value
-(`aten._local_scalar_dense`), which fake tensors do not have, so its step cannot run on fake tensors as written; CAN has no paper-scale
-training notebook (its paper-scale rows are structural, `can/macs`)."""
+TSM (`tsm/train` at `paper` scale: scales (8, 1), r = alpha = 4, 512 px, batch 64) on SD1.5's UNet, PixArt-alpha's DiT
+and SD3-medium's MM-DiT with the paper's targets (`PAPER_TARGETS`): the fostering step of the paper's schedule (expert i
+of n = 8 only, `foster(8, interval=i)`) on all three, and the assembling step (routers only) on SD1.5. On fake
+timesteps TSM routes every batch by the per-sample tensor path (`set_timestep`: no value to read). A TSM-attached model
+does not survive `copy.deepcopy` (its hooks keep the original layers), so `_Fresh` rebuilds it where the step copies
+it. The text-encoder experts (CLIP / T5) are not built here (bench builds denoisers only).
+
+Not here: CAN has no paper-scale training notebook (its paper-scale rows are structural, `can/macs`)."""
 import copy, time
 import pytest, torch
 from torch._subclasses.fake_tensor import FakeTensorMode
@@ -93,12 +98,37 @@ def _scedit(name, csc):
         return u, scedit.SCEditModel(u, t)
 
 
+class _Fresh(torch.nn.Module):
+    "A model built by `build()`; `copy.deepcopy` builds it again (a TSM-attached model's hooks hold its own layers)."
+    def __init__(self, build):
+        super().__init__(); self.build = build; self.model = build()
+    def __deepcopy__(self, memo): return _Fresh(self.build)
+    def forward(self, *a, **k): return self.model(*a, **k)
+
+
+def _tsm(name, targets, stage='foster', kind='discrete'):
+    from ctrlrepro.tsm import TimestepMaster, TSMConfig, PAPER_TARGETS
+    def build():
+        with torch.device('meta'):
+            u = bench.build(name, device='meta')
+            tsm = TimestepMaster(TSMConfig(scales=(8, 1), r=4, lora_alpha=4, timestep_kind=kind))
+            tsm.attach(u, PAPER_TARGETS[targets])
+            tsm.foster(8, interval=3) if stage == 'foster' else tsm.assemble()
+        return u
+    m = _Fresh(build)
+    return m.model, m
+
+
 PATHS = {   # name: (builder, bench config, resolution, batch, control)
     'ControlNeXt SD1.5': (lambda: _controlnext('sd15-unet', 'sd15_train', 'to_out'), 'sd15-unet', 512, 4, True),
     'ControlNeXt SDXL': (lambda: _controlnext('sdxl-unet', 'sdxl', 'attn2.*to_out'), 'sdxl-unet', 1024, 4, True),
     'ControlNeXt SVD-v2': (lambda: _controlnext('svd-unet', 'svd_v2_infer', 'all'), 'svd-unet', (576, 1024), 1, True),
     'SCEdit SD1.5': (lambda: _scedit('sd15-unet', False), 'sd15-unet', 512, 32, False),
     'SCEdit SD2.1': (lambda: _scedit('sd21-unet', True), 'sd21-unet', 512, 64, True),
+    'TSM SD1.5 fostering': (lambda: _tsm('sd15-unet', 'sd15-unet'), 'sd15-unet', 512, 64, False),
+    'TSM SD1.5 assembling': (lambda: _tsm('sd15-unet', 'sd15-unet', 'assemble'), 'sd15-unet', 512, 64, False),
+    'TSM PixArt-alpha fostering': (lambda: _tsm('pixart-alpha-xl-2', 'pixart-dit'), 'pixart-alpha-xl-2', 512, 64, False),
+    'TSM SD3 fostering': (lambda: _tsm('sd3-medium-transformer', 'sd3-mmdit', kind='flow'), 'sd3-medium-transformer', 512, 64, False),
 }
 
 
